@@ -1,0 +1,47 @@
+"""The course's notation, as data: chapter 0 renders this table and the tests check the
+code against it. If a symbol here and a name in the code disagree, a test fails.
+
+Each row: (symbol in the equations, name in the code, shape, meaning).
+"""
+
+DIMENSIONS = [
+    ("N", "N", "", "batch size: how many sequences are processed together"),
+    ("T", "T", "", "sequence length: number of time steps"),
+    ("D", "D", "", "input size: features per time step"),
+    ("H", "H", "", "hidden size: units in the hidden state"),
+    ("V", "V", "", "vocabulary size (number of classes); K for a general output size"),
+]
+
+SYMBOLS = [
+    ("x", "x", "(N, T, D)", "a batch of input sequences, batch-major"),
+    ("x_t", "x_t", "(N, D)", "the inputs at time step t, i.e. x[:, t]"),
+    ("h_{t-1}", "h_prev", "(N, H)", "hidden state coming into step t"),
+    ("h_t", "h_t", "(N, H)", "hidden state leaving step t"),
+    ("h_0", "h0", "(N, H)", "initial hidden state (usually zeros)"),
+    ("h", "h", "(N, T, H)", "all hidden states of a sequence, h[:, t] is h_t"),
+    ("a_t", "a_t", "(N, H)", "pre-activation: x_t W_xh + h_{t-1} W_hh + b_h"),
+    ("W_{xh}", "W_xh", "(D, H)", "input-to-hidden weights"),
+    ("W_{hh}", "W_hh", "(H, H)", "hidden-to-hidden (recurrent) weights"),
+    ("b_h", "b_h", "(H,)", "hidden bias"),
+    ("W_{hy}", "W_hy", "(H, K)", "hidden-to-output weights"),
+    ("b_y", "b_y", "(K,)", "output bias"),
+    ("y_t", "y_t", "(N, K)", "output (scores) at step t: h_t W_hy + b_y"),
+    ("L", "loss", "()", "the loss, a number: the mean over counted time steps"),
+    ("\\partial L / \\partial h_t", "dh_t", "(N, H)", "gradient of the loss with respect to h_t"),
+    ("", "dh", "(N, T, H)", "gradient reaching each h_t from the outputs only"),
+    ("", "dh_next", "(N, H)", "gradient reaching h_t from the future, through h_{t+1}"),
+    ("", "dW_hh etc.", "as W_hh", "gradients: 'd' + the name; stored in a dict under the name"),
+]
+
+#: The convention in one line, as papers write it and as the course writes it.
+ROW_VECTOR_FORM = "h_t = tanh(x_t W_xh + h_{t-1} W_hh + b_h)"
+COLUMN_VECTOR_FORM = "h_t = tanh(W_hh^T h_{t-1} + W_xh^T x_t + b_h)  (papers' W = our W^T)"
+
+
+def table_markdown():
+    """The symbol table as a Markdown string (chapter 0 displays it)."""
+    lines = ["| symbol | in code | shape | meaning |", "|---|---|---|---|"]
+    for symbol, code, shape, meaning in DIMENSIONS + SYMBOLS:
+        sym = f"${symbol}$" if symbol else ""
+        lines.append(f"| {sym} | `{code}` | {shape or '—'} | {meaning} |")
+    return "\n".join(lines)
