@@ -101,7 +101,5 @@ def get_activation(name):
     if not isinstance(name, str):
         raise TypeError(f"activation must be a string, but got {type(name).__name__}.")
     if name not in CELL_ACTIVATIONS:
-        raise ValueError(
-            f"activation must be one of {sorted(CELL_ACTIVATIONS)}, but got {name!r}."
-        )
+        raise ValueError(f"activation must be one of {sorted(CELL_ACTIVATIONS)}, but got {name!r}.")
     return CELL_ACTIVATIONS[name]

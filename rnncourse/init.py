@@ -48,7 +48,7 @@ def small_normal(shape, rng, scale=0.01, dtype=np.float64):
 
 
 def xavier_uniform(shape, rng, gain=1.0, dtype=np.float64):
-    """Glorot and Bengio (2010): uniform in ``[-a, a]`` with ``a = gain * sqrt(6 / (fan_in + fan_out))``.
+    """Glorot and Bengio (2010): uniform in [-a, a] with a = gain * sqrt(6 / (fan_in + fan_out)).
 
     Keeps the variance of activations and of gradients roughly equal from layer to layer.
     """

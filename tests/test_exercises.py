@@ -17,7 +17,9 @@ EXERCISES = sorted((ROOT / "exercises").glob("[0-9]*.ipynb"))
 
 
 def _load_tool():
-    spec = importlib.util.spec_from_file_location("make_exercises", ROOT / "tools/make_exercises.py")
+    spec = importlib.util.spec_from_file_location(
+        "make_exercises", ROOT / "tools/make_exercises.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -46,7 +46,9 @@ def strip_solutions(source, markdown=False):
 
 def exercise_from_solution(nb):
     """Return a new exercise notebook made from a solution notebook."""
-    out = nbformat.v4.new_notebook(metadata={k: v for k, v in nb.metadata.items() if k != "widgets"})
+    out = nbformat.v4.new_notebook(
+        metadata={k: v for k, v in nb.metadata.items() if k != "widgets"}
+    )
     for cell in nb.cells:
         if "solution-only" in cell.metadata.get("tags", []):
             continue
