@@ -7,8 +7,18 @@ Dimension letters used everywhere: N batch size, T time steps, D input features,
 H hidden units, V vocabulary size (or K output size).
 """
 
-from . import activations, bptt, gradcheck, init, layers, losses, rnn
+from . import activations, bptt, gradcheck, gru, init, layers, losses, lstm, rnn
 
 __version__ = "0.1.0"
 
-__all__ = ["activations", "bptt", "gradcheck", "init", "layers", "losses", "rnn"]
+__all__ = [
+    "activations",
+    "bptt",
+    "gradcheck",
+    "gru",
+    "init",
+    "layers",
+    "losses",
+    "lstm",
+    "rnn",
+]

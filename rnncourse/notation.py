@@ -33,6 +33,27 @@ SYMBOLS = [
     ("", "dW_hh etc.", "as W_hh", "gradients: 'd' + the name; stored in a dict under the name"),
 ]
 
+#: The gated cells (chapters 04 and 05). Gate blocks are stacked along the columns.
+GATED_SYMBOLS = [
+    ("c_t", "c_t", "(N, H)", "LSTM cell state leaving step t (c_prev coming in, c0 at the start)"),
+    (
+        "i_t, f_t, g_t, o_t",
+        "i, f, g, o",
+        "(N, H)",
+        "LSTM input, forget, output gates; g: candidate",
+    ),
+    (
+        "W_x",
+        "W_x",
+        "(D, 4H) or (D, 3H)",
+        "input weights of all gates, blocks i,f,g,o (LSTM) or r,z,n (GRU)",
+    ),
+    ("W_h", "W_h", "(H, 4H) or (H, 3H)", "recurrent weights of all gates, same block order"),
+    ("b", "b", "(4H,)", "LSTM bias of all gates (PyTorch's two biases added)"),
+    ("r_t, z_t, n_t", "r, z, n", "(N, H)", "GRU reset gate, update gate, candidate state"),
+    ("b_x, b_h", "b_x, b_h", "(3H,)", "GRU input-side and recurrent-side biases (as PyTorch)"),
+]
+
 #: The convention in one line, as papers write it and as the course writes it.
 ROW_VECTOR_FORM = "h_t = tanh(x_t W_xh + h_{t-1} W_hh + b_h)"
 COLUMN_VECTOR_FORM = "h_t = tanh(W_hh^T h_{t-1} + W_xh^T x_t + b_h)  (papers' W = our W^T)"
@@ -41,7 +62,7 @@ COLUMN_VECTOR_FORM = "h_t = tanh(W_hh^T h_{t-1} + W_xh^T x_t + b_h)  (papers' W 
 def table_markdown():
     """The symbol table as a Markdown string (chapter 0 displays it)."""
     lines = ["| symbol | in code | shape | meaning |", "|---|---|---|---|"]
-    for symbol, code, shape, meaning in DIMENSIONS + SYMBOLS:
+    for symbol, code, shape, meaning in DIMENSIONS + SYMBOLS + GATED_SYMBOLS:
         sym = f"${symbol}$" if symbol else ""
         lines.append(f"| {sym} | `{code}` | {shape or '—'} | {meaning} |")
     return "\n".join(lines)

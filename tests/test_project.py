@@ -13,7 +13,7 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 import rnncourse
-from rnncourse import notation, rnn
+from rnncourse import gru, lstm, notation, rnn
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,6 +53,11 @@ def test_notation_table_matches_the_code():
     shapes = {code: shape for _, code, shape, _ in notation.SYMBOLS}
     for key, dims in rnn.PARAM_SHAPES.items():
         assert shapes[key] == dims, key
+    gated = {code: shape for _, code, shape, _ in notation.GATED_SYMBOLS}
+    assert lstm.PARAM_SHAPES["W_x"] in gated["W_x"] and gru.PARAM_SHAPES["W_x"] in gated["W_x"]
+    assert lstm.PARAM_SHAPES["W_h"] in gated["W_h"] and gru.PARAM_SHAPES["W_h"] in gated["W_h"]
+    assert gated["b"] == lstm.PARAM_SHAPES["b"] and gated["b_x, b_h"] == gru.PARAM_SHAPES["b_x"]
+    assert "".join(lstm.GATES) == "ifgo" and "".join(gru.GATES) == "rzn"
     assert "h_{t-1} W_hh" in notation.ROW_VECTOR_FORM
     table = notation.table_markdown()
     assert "`W_xh` | (D, H)" in table and "`h` | (N, T, H)" in table
