@@ -1,0 +1,211 @@
+"""Make the PyTorch reference numbers that tests/test_torch_parity*.py compare against.
+
+Run with a Python that has torch (the test suite itself never imports it)::
+
+    python tests/torch_reference/make_reference.py          # write the .npz files
+    python tests/torch_reference/make_reference.py --check  # recompute, compare, write nothing
+
+``--check`` also runs rnncourse.interop's module converters on real torch modules (the test
+suite drives them with fakes only), so rnncourse must be importable too.
+
+Each configuration builds a float64 ``torch.nn.RNN``, ``nn.LSTM`` or ``nn.GRU`` with
+``batch_first=True`` from a fixed seed, runs it on fixed random inputs and stores in
+``<name>.npz`` (N sequences, T steps, D inputs, H hidden units, L layers, K = L * directions,
+B = directions * H)::
+
+    x (N, T, D), h0 (K, N, H), c0 (K, N, H) LSTM only     inputs, in PyTorch's layout
+    weight_ih_l0, bias_hh_l1_reverse, ...                  module.state_dict(), PyTorch's names
+    output (N, T, B), h_n (K, N, H), c_n (K, N, H)         what the module returns
+    G_output (N, T, B), G_h_n (K, N, H), G_c_n (K, N, H)   fixed random loss weights
+    grad_x, grad_h0, grad_c0, grad_<parameter name>        gradients of
+                                  loss = sum(output * G_output) + sum(h_n * G_h_n)
+    grad_c_n_x, grad_c_n_h0, grad_c_n_c0, grad_c_n_<name>  LSTM only: gradients of
+                                  loss_c = sum(c_n * G_c_n), kept apart so that the first
+                                  set matches lstm_backward, which takes no gradient for c_T
+    cell, nonlinearity, num_layers, bidirectional, seed, torch_version    metadata
+
+Files are written with numpy.savez and read with allow_pickle=False.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+HERE = Path(__file__).resolve().parent
+
+N, T, D, H = 3, 5, 4, 6
+
+#: name -> (cell, nonlinearity, num_layers, bidirectional, seed)
+CONFIGS = {
+    "rnn_tanh": ("rnn", "tanh", 1, False, 101),
+    "rnn_relu": ("rnn", "relu", 1, False, 102),
+    "lstm": ("lstm", "", 1, False, 103),
+    "gru": ("gru", "", 1, False, 104),
+    "lstm_2layer_bidirectional": ("lstm", "", 2, True, 105),
+    "gru_2layer_bidirectional": ("gru", "", 2, True, 106),
+}
+
+META = ("cell", "nonlinearity", "num_layers", "bidirectional", "seed", "torch_version")
+
+
+def _module(cell, nonlinearity, num_layers, bidirectional):
+    kwargs = dict(
+        input_size=D,
+        hidden_size=H,
+        num_layers=num_layers,
+        bidirectional=bidirectional,
+        batch_first=True,
+    )
+    if cell == "rnn":
+        return torch.nn.RNN(nonlinearity=nonlinearity, **kwargs)
+    return {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell](**kwargs)
+
+
+def _grads(loss, module, inputs):
+    """Gradients of ``loss`` w.r.t. the named inputs and every parameter, as numpy arrays."""
+    names = list(inputs) + [name for name, _ in module.named_parameters()]
+    tensors = list(inputs.values()) + [p for _, p in module.named_parameters()]
+    grads = torch.autograd.grad(loss, tensors, retain_graph=True)
+    return {name: g.detach().numpy().copy() for name, g in zip(names, grads, strict=True)}
+
+
+def generate(name):
+    """Compute one configuration's arrays; returns a dict name -> numpy array."""
+    cell, nonlinearity, num_layers, bidirectional, seed = CONFIGS[name]
+    torch.manual_seed(seed)
+    module = _module(cell, nonlinearity, num_layers, bidirectional).double()
+    K = num_layers * (2 if bidirectional else 1)
+    B = (2 if bidirectional else 1) * H
+    f64 = torch.float64
+    x = torch.randn(N, T, D, dtype=f64, requires_grad=True)
+    h0 = (0.5 * torch.randn(K, N, H, dtype=f64)).requires_grad_()
+    inputs = {"x": x, "h0": h0}
+    if cell == "lstm":
+        c0 = (0.5 * torch.randn(K, N, H, dtype=f64)).requires_grad_()
+        inputs["c0"] = c0
+        output, (h_n, c_n) = module(x, (h0, c0))
+    else:
+        output, h_n = module(x, h0)
+    G_output = torch.randn(N, T, B, dtype=f64)
+    G_h_n = torch.randn(K, N, H, dtype=f64)
+    loss = (output * G_output).sum() + (h_n * G_h_n).sum()
+
+    out = {key: t.detach().numpy().copy() for key, t in inputs.items()}
+    out.update({key: t.detach().numpy().copy() for key, t in module.state_dict().items()})
+    out.update(output=output.detach().numpy().copy(), h_n=h_n.detach().numpy().copy())
+    out.update(G_output=G_output.numpy().copy(), G_h_n=G_h_n.numpy().copy())
+    out.update({f"grad_{key}": g for key, g in _grads(loss, module, inputs).items()})
+    if cell == "lstm":
+        G_c_n = torch.randn(K, N, H, dtype=f64)
+        loss_c = (c_n * G_c_n).sum()
+        out.update(c_n=c_n.detach().numpy().copy(), G_c_n=G_c_n.numpy().copy())
+        out.update({f"grad_c_n_{key}": g for key, g in _grads(loss_c, module, inputs).items()})
+    out.update(
+        cell=np.array(cell),
+        nonlinearity=np.array(nonlinearity),
+        num_layers=np.array(num_layers),
+        bidirectional=np.array(bidirectional),
+        seed=np.array(seed),
+        torch_version=np.array(torch.__version__),
+    )
+    return out
+
+
+def compare(name, new, path, rtol=1e-10, atol=1e-12):
+    """List the differences between freshly computed arrays and the stored file."""
+    if not path.exists():
+        return [f"{path.name}: missing"]
+    with np.load(path, allow_pickle=False) as stored:
+        old = {key: stored[key] for key in stored.files}
+    problems = []
+    if set(old) != set(new):
+        problems.append(f"{name}: keys differ: {sorted(set(old) ^ set(new))}")
+    for key in sorted(set(old) & set(new)):
+        a, b = old[key], new[key]
+        if key == "torch_version":
+            if str(a) != str(b):
+                print(f"{name}: note: stored with torch {a}, recomputed with torch {b}")
+        elif a.shape != b.shape or a.dtype.kind != b.dtype.kind:
+            problems.append(f"{name}/{key}: stored {a.dtype}{a.shape}, new {b.dtype}{b.shape}")
+        elif a.dtype.kind == "f":
+            if not np.allclose(a, b, rtol=rtol, atol=atol):
+                diff = float(np.max(np.abs(a - b)))
+                problems.append(f"{name}/{key}: max abs difference {diff:.3g}")
+        elif not np.array_equal(a, b):
+            problems.append(f"{name}/{key}: stored {a!r}, new {b!r}")
+    return problems
+
+
+def check_interop():
+    """params_from_torch / params_to_torch on real modules; returns a list of problems."""
+    from rnncourse import gru, lstm, rnn
+    from rnncourse.interop import params_from_torch, params_to_torch
+
+    problems = []
+    torch.manual_seed(0)
+    x = torch.randn(N, T, D, dtype=torch.float64)
+    h0 = torch.randn(1, N, H, dtype=torch.float64)
+    c0 = torch.randn(1, N, H, dtype=torch.float64)
+    for cell, nonlinearity in (("rnn", "tanh"), ("rnn", "relu"), ("lstm", ""), ("gru", "")):
+        label = f"interop/{cell}{'_' + nonlinearity if nonlinearity else ''}"
+        module = _module(cell, nonlinearity, 1, False).double()
+        params = params_from_torch(module)
+        with torch.no_grad():
+            expected = (module(x, (h0, c0)) if cell == "lstm" else module(x, h0))[0].numpy()
+            if cell == "rnn":
+                ours, _ = rnn.rnn_forward(x.numpy(), h0[0].numpy(), params, module.nonlinearity)
+            elif cell == "lstm":
+                ours, _ = lstm.lstm_forward(x.numpy(), h0[0].numpy(), c0[0].numpy(), params)
+            else:
+                ours, _ = gru.gru_forward(x.numpy(), h0[0].numpy(), params)
+            other = params_to_torch(params, _module(cell, nonlinearity, 1, False).double())
+            again = (other(x, (h0, c0)) if cell == "lstm" else other(x, h0))[0].numpy()
+            single = params_to_torch(params, _module(cell, nonlinearity, 1, False))
+        for what, a in (("params_from_torch", ours), ("params_to_torch", again)):
+            if np.max(np.abs(a - expected)) > 1e-12:
+                problems.append(f"{label}: {what} output differs from the module's")
+        if any(p.dtype != torch.float32 for p in single.parameters()):
+            problems.append(f"{label}: params_to_torch changed a float32 module's dtype")
+        for bad in (dict(batch_first=False), dict(num_layers=2), dict(bidirectional=True)):
+            kwargs = dict(input_size=D, hidden_size=H, batch_first=True) | bad
+            cls = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell]
+            try:
+                params_from_torch(cls(**kwargs))
+                problems.append(f"{label}: params_from_torch accepted {bad}")
+            except ValueError:
+                pass
+    return problems
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="compare, do not write")
+    parser.add_argument("--out", type=Path, default=HERE, help="folder of the .npz files")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    problems = []
+    for name in CONFIGS:
+        arrays = generate(name)
+        path = args.out / f"{name}.npz"
+        if args.check:
+            problems += compare(name, arrays, path)
+        else:
+            np.savez(path, **arrays)
+            print(f"wrote {path} ({len(arrays)} arrays, torch {torch.__version__})")
+    if args.check:
+        problems += check_interop()
+        for line in problems:
+            print(line)
+        print(
+            f"{len(CONFIGS)} configurations and the module converters checked, "
+            f"{len(problems)} differences"
+        )
+        return 1 if problems else 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
