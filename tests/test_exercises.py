@@ -6,6 +6,7 @@ NotImplementedError of an unfinished exercise, and every checker must say "not i
 """
 
 import importlib.util
+import re
 from pathlib import Path
 
 import nbformat
@@ -13,6 +14,7 @@ import pytest
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
+CHECK_CALL = re.compile(r"(?<![\w.])check\.\w+\(")
 EXERCISES = sorted((ROOT / "exercises").glob("[0-9]*.ipynb"))
 
 
@@ -88,7 +90,7 @@ def test_fresh_exercise_fails_only_where_intended(path):
         for output in cell.outputs:
             if output.output_type == "error":
                 assert output.ename == "NotImplementedError", (path.name, cell.source)
-        if "check." in cell.source:
+        if CHECK_CALL.search(cell.source):
             checks += 1
             text = "".join(
                 o.get("data", {}).get("text/plain", "") + o.get("text", "") for o in cell.outputs

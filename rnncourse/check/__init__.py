@@ -1,0 +1,35 @@
+"""Exercise checkers: does the learner's function give the package's answer?
+
+In an exercise notebook::
+
+    from rnncourse import check
+
+    def rnn_step_forward(x_t, h_prev, params, activation="tanh"):
+        ...  # the learner's code
+
+    check.rnn_step_forward(rnn_step_forward)
+
+Each checker runs the function on fixed float64 problems, compares with the package's own
+implementation, and returns a :class:`CheckResult`: truthy only when the answer is right
+(``assert check.rnn_step_forward(fn)`` works for autograding), shown as a green box, or as
+an amber box naming the likely mistake. A checker never raises, whatever the function does.
+
+New chapters add checkers with the helpers in :mod:`rnncourse.check._harness`.
+"""
+
+from ._gradcheck import numerical_gradient
+from ._gru import gru_step_backward, gru_step_forward
+from ._result import CheckResult
+from ._rnn import rnn_forward, rnn_step_forward
+from ._rnn_backward import rnn_backward, rnn_step_backward
+
+__all__ = [
+    "CheckResult",
+    "gru_step_backward",
+    "gru_step_forward",
+    "numerical_gradient",
+    "rnn_backward",
+    "rnn_forward",
+    "rnn_step_backward",
+    "rnn_step_forward",
+]
