@@ -19,7 +19,7 @@ from .rnn import PARAM_SHAPES, _check_backward_inputs, rnn_step_backward
 class BPTTStep(NamedTuple):
     """What happened at step t of the backward pass."""
 
-    t: int  # the time step, counting from 0
+    t: int  # array index of the step (x[:, t], h[:, t]): the equations' step t+1
     dh_out: np.ndarray  # (N, H) gradient reaching h_t from the output at step t
     dh_next: np.ndarray  # (N, H) gradient reaching h_t from the future, through h_{t+1}
     dh_t: np.ndarray  # (N, H) their sum: everything that reaches h_t

@@ -261,7 +261,7 @@ def gru_forward(x, h0, params, reset_after=True):
     - reset_after: which candidate formula to use (see :func:`gru_step_forward`)
 
     Returns:
-    - h: hidden states for every step, (N, T, H); ``h[:, t]`` is h_t
+    - h: hidden states for every step, (N, T, H); ``h[:, t-1]`` is h_t (h0 is not included)
     - cache: a :class:`GRUCache` for :func:`gru_backward`; :func:`gru_gates` reads every
       step's gates from it
     """

@@ -234,7 +234,7 @@ def lstm_forward(x, h0, c0, params):
     - params: dict with W_x (D, 4H), W_h (H, 4H), b (4H,)
 
     Returns:
-    - h: hidden states for every step, (N, T, H); ``h[:, t]`` is h_t
+    - h: hidden states for every step, (N, T, H); ``h[:, t-1]`` is h_t (h0 is not included)
     - cache: an :class:`LSTMCache` for :func:`lstm_backward`; :func:`lstm_gates` reads
       every step's gates and cell state from it
     """

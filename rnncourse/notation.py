@@ -14,11 +14,11 @@ DIMENSIONS = [
 
 SYMBOLS = [
     ("x", "x", "(N, T, D)", "a batch of input sequences, batch-major"),
-    ("x_t", "x_t", "(N, D)", "the inputs at time step t, i.e. x[:, t]"),
+    ("x_t", "x_t", "(N, D)", "inputs at step t = 1..T; in code x[:, t-1] (Python counts from 0)"),
     ("h_{t-1}", "h_prev", "(N, H)", "hidden state coming into step t"),
     ("h_t", "h_t", "(N, H)", "hidden state leaving step t"),
-    ("h_0", "h0", "(N, H)", "initial hidden state (usually zeros)"),
-    ("h", "h", "(N, T, H)", "all hidden states of a sequence, h[:, t] is h_t"),
+    ("h_0", "h0", "(N, H)", "initial hidden state h_0 (usually zeros); not stored in h"),
+    ("h", "h", "(N, T, H)", "all hidden states of a sequence: h[:, t-1] is h_t"),
     ("a_t", "a_t", "(N, H)", "pre-activation: x_t W_xh + h_{t-1} W_hh + b_h"),
     ("W_{xh}", "W_xh", "(D, H)", "input-to-hidden weights"),
     ("W_{hh}", "W_hh", "(H, H)", "hidden-to-hidden (recurrent) weights"),

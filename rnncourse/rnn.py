@@ -6,6 +6,9 @@ H hidden units. Maths is row-vector, batch-major (the notation table of chapter 
     a_t = x_t W_xh + h_{t-1} W_hh + b_h        x_t (N, D), h_{t-1} (N, H), a_t (N, H)
     h_t = tanh(a_t)                            W_xh (D, H), W_hh (H, H), b_h (H,)
 
+Steps are counted t = 1..T in the equations, with h_0 the initial state; Python counts
+from 0, so ``x[:, t-1]`` is x_t and ``h[:, t-1]`` is h_t.
+
 Papers write the same cell with column vectors, ``h_t = tanh(W_hh h_{t-1} + W_xh x_t + b)``;
 their matrices are the transposes of ours.
 
@@ -161,7 +164,7 @@ def rnn_forward(x, h0, params, activation="tanh"):
     - activation: "tanh" (default), "relu", "sigmoid" or "identity"
 
     Returns:
-    - h: hidden states for every step, (N, T, H); ``h[:, t]`` is h_t
+    - h: hidden states for every step, (N, T, H); ``h[:, t-1]`` is h_t (h0 is not included)
     - cache: an :class:`RNNCache` for :func:`rnn_backward`
     """
     _check_sequence_inputs(x, h0, params)
