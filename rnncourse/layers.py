@@ -4,8 +4,6 @@ A linear map applied to every time step at once: ``y_t = h_t W_hy + b_y``. Works
 leading axes: h of shape (N, T, H) gives y of shape (N, T, K); (N, H) gives (N, K).
 """
 
-import numpy as np
-
 from ._validate import require_float_array, require_same_dtype, require_shape
 
 
