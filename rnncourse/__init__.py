@@ -7,13 +7,14 @@ Dimension letters used everywhere: N batch size, T time steps, D input features,
 H hidden units, V vocabulary size (or K output size).
 """
 
-from . import activations, bptt, gradcheck, gru, init, layers, losses, lstm, rnn
+from . import activations, bptt, deep, gradcheck, gru, init, layers, losses, lstm, rnn
 
 __version__ = "0.1.0"
 
 __all__ = [
     "activations",
     "bptt",
+    "deep",
     "gradcheck",
     "gru",
     "init",

@@ -272,13 +272,15 @@ def _check_cache(cache):
         )
 
 
-def lstm_backward(dh, cache):
+def lstm_backward(dh, cache, dc_final=None):
     """Backpropagation through time over whole sequences.
 
     Inputs:
     - dh: gradient of the loss with respect to every h_t *from outside the recurrence*
       (the outputs), (N, T, H). The gradients through h_{t+1} and c_{t+1} are added here.
     - cache: the :class:`LSTMCache` from :func:`lstm_forward`
+    - dc_final: optional gradient with respect to the last cell state c_T, (N, H), when
+      something outside uses it (PyTorch's c_n, an encoder handing its state on); None: zero
 
     Returns:
     - dx: gradient with respect to x, (N, T, D)
@@ -295,6 +297,10 @@ def lstm_backward(dh, cache):
     grads = {key: np.zeros_like(cache.steps[0].params[key]) for key in PARAM_SHAPES}
     dh_next = np.zeros_like(dh[:, 0])  # gradient reaching h_t from the future; none after T
     dc_next = np.zeros_like(dh[:, 0])  # gradient reaching c_t from the future; none after T
+    if dc_final is not None:  # ... unless c_T itself is used outside
+        require_float_array("dc_final", dc_final)
+        require_shape("dc_final", dc_final, (N, H), "(N, H)", "(the shape of c_T)")
+        dc_next = dc_final
     for t in reversed(range(T)):
         dh_t = dh[:, t] + dh_next  # from the output at t, and from step t+1
         dx[:, t], dh_next, dc_next, step_grads = lstm_step_backward(dh_t, dc_next, cache.steps[t])
