@@ -17,16 +17,25 @@ an amber box naming the likely mistake. A checker never raises, whatever the fun
 New chapters add checkers with the helpers in :mod:`rnncourse.check._harness`.
 """
 
+from ._deep import bidirectional_forward, lstm_param_count
 from ._gradcheck import numerical_gradient
+from ._gradients import clip_by_global_norm, gradient_norms_per_step
 from ._gru import gru_step_backward, gru_step_forward
+from ._lstm import lstm_step_backward, lstm_step_forward
 from ._result import CheckResult
 from ._rnn import rnn_forward, rnn_step_forward
 from ._rnn_backward import rnn_backward, rnn_step_backward
 
 __all__ = [
     "CheckResult",
+    "bidirectional_forward",
+    "clip_by_global_norm",
+    "gradient_norms_per_step",
     "gru_step_backward",
     "gru_step_forward",
+    "lstm_param_count",
+    "lstm_step_backward",
+    "lstm_step_forward",
     "numerical_gradient",
     "rnn_backward",
     "rnn_forward",
