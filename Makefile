@@ -24,8 +24,10 @@ setup: $(STAMP)
 
 # Opens the start notebook. JupyterLab's normal token authentication stays on: open the
 # http://localhost:8888/lab?token=... link it prints.
+# --allow-root only when make runs as root (containers); it does not touch authentication.
 lab: setup
-	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 notebooks/00_welcome.ipynb
+	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) \
+		notebooks/00_welcome.ipynb
 
 test: setup lint
 	$(PY) -m pytest -n 2 --dist loadfile tests $(NBVAL) $(NOTEBOOKS) $(SOLUTIONS)

@@ -7,15 +7,30 @@ Dimension letters used everywhere: N batch size, T time steps, D input features,
 H hidden units, V vocabulary size (or K output size).
 """
 
-from . import activations, bptt, deep, gradcheck, gru, init, layers, losses, lstm, rnn
+from . import (
+    activations,
+    bptt,
+    clipping,
+    deep,
+    gradcheck,
+    gradients,
+    gru,
+    init,
+    layers,
+    losses,
+    lstm,
+    rnn,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "activations",
     "bptt",
+    "clipping",
     "deep",
     "gradcheck",
+    "gradients",
     "gru",
     "init",
     "layers",
