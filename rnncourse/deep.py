@@ -10,16 +10,17 @@ Three ideas, each built on the one before:
    ``rnn_forward``, ``lstm_forward`` or ``gru_forward`` (and their backward functions), and
    also hand out the state after the last step (``state_final``).
 2. A bidirectional layer runs two cells, each with its own params, over the same sequence.
-   The forward direction reads x_0, ..., x_{T-1}. The backward direction is the same cell
-   run on the reversed sequence ``x[:, ::-1]``, so it reads x_{T-1}, ..., x_0; its outputs
-   are reversed back into time order before the two are put side by side::
+   The forward direction reads x_1, ..., x_T. The backward direction is the same cell run
+   on the reversed sequence ``x[:, ::-1]``, so it reads x_T, ..., x_1; its outputs are
+   reversed back into time order before the two are put side by side (array indices count
+   from 0, so ``h[:, t]`` belongs to the input ``x[:, t]``)::
 
        h[:, t] = concat(h_fwd[:, t], h_bwd[:, t])       (N, 2H)
 
-   h_fwd[:, t] has seen x_0, ..., x_t and h_bwd[:, t] has seen x_t, ..., x_{T-1}: together
-   they summarise the whole sequence around step t. (Without the second reversal, h_bwd[:, t]
-   would be the backward state of step T-1-t, which has seen x_{T-1-t}, ..., x_{T-1}: the
-   wrong time step.)
+   ``h_fwd[:, t]`` has seen ``x[:, :t+1]`` and ``h_bwd[:, t]`` has seen ``x[:, t:]``:
+   together they summarise the whole sequence around that step. (Without the second
+   reversal, ``h_bwd[:, t]`` would be the backward state that has seen ``x[:, T-1-t:]``:
+   the wrong time step.)
 3. A stack of L layers feeds the output sequence of layer l to layer l+1 as its input.
    Layer 0 reads x (N, T, D); layer l > 0 reads (N, T, H), or (N, T, 2H) when the layers
    are bidirectional. This is what PyTorch's ``nn.RNN``, ``nn.LSTM`` and ``nn.GRU`` compute
@@ -135,8 +136,8 @@ class BidirectionalCache(NamedTuple):
     cell: str  # "rnn", "lstm" or "gru"
     fwd: tuple  # the forward direction's cell cache
     bwd: tuple  # the backward direction's cell cache, from its run on x[:, ::-1]
-    state_final_fwd: object  # forward state after x_{T-1}: h (N, H), or (h, c) for the LSTM
-    state_final_bwd: object  # backward state after x_0 (its last step), shaped the same
+    state_final_fwd: object  # forward state after x_T: h (N, H), or (h, c) for the LSTM
+    state_final_bwd: object  # backward state after x_1 (its last step), shaped the same
 
 
 def bidirectional_forward(x, state0_fwd, state0_bwd, params_fwd, params_bwd, cell="rnn", **options):
@@ -144,19 +145,19 @@ def bidirectional_forward(x, state0_fwd, state0_bwd, params_fwd, params_bwd, cel
 
     Inputs:
     - x: input sequences, (N, T, D)
-    - state0_fwd: initial state of the forward direction, which then reads x_0 first:
+    - state0_fwd: initial state of the forward direction, which then reads x_1 first:
       h0 (N, H) for "rnn" and "gru", the pair (h0, c0) for "lstm"
-    - state0_bwd: initial state of the backward direction, which then reads x_{T-1}
+    - state0_bwd: initial state of the backward direction, which then reads x_T
       first; shaped like state0_fwd
     - params_fwd, params_bwd: the two directions' params dicts (same D and H, own values)
     - cell: "rnn" (default), "lstm" or "gru"
     - options: ``activation`` for "rnn", ``reset_after`` for "gru" (both directions)
 
     Returns:
-    - h: (N, T, 2H). ``h[:, t, :H]`` is the forward state after x_0, ..., x_t;
-      ``h[:, t, H:]`` the backward state after x_{T-1}, ..., x_t.
-    - cache: a :class:`BidirectionalCache`. Its ``state_final_fwd`` (after x_{T-1}) and
-      ``state_final_bwd`` (after x_0) are PyTorch's h_n[0] and h_n[1] (and c_n for the LSTM).
+    - h: (N, T, 2H). ``h[:, t, :H]`` is the forward state that has seen ``x[:, :t+1]``;
+      ``h[:, t, H:]`` the backward state that has seen ``x[:, t:]``.
+    - cache: a :class:`BidirectionalCache`. Its ``state_final_fwd`` (after x_T) and
+      ``state_final_bwd`` (after x_1) are PyTorch's h_n[0] and h_n[1] (and c_n for the LSTM).
     """
     check_cell(cell)
     check_options(cell, options)
@@ -168,7 +169,7 @@ def bidirectional_forward(x, state0_fwd, state0_bwd, params_fwd, params_bwd, cel
         h_rev, final_bwd, cache_bwd = cell_forward(
             cell, x[:, ::-1], state0_bwd, params_bwd, **options
         )
-    h_bwd = h_rev[:, ::-1]  # ... and reversed back: h_bwd[:, t] has seen x_t, ..., x_{T-1}
+    h_bwd = h_rev[:, ::-1]  # ... and reversed back: h_bwd[:, t] has seen x[:, t:]
     h = np.concatenate([h_fwd, h_bwd], axis=2)  # 2 x (N, T, H) -> (N, T, 2H)
     return h, BidirectionalCache(cell, cache_fwd, cache_bwd, final_fwd, final_bwd)
 
@@ -270,7 +271,7 @@ def stacked_forward(x, states0, layer_params, cell="rnn", bidirectional=False, *
     - h: the top layer's output, (N, T, H), or (N, T, 2H) when bidirectional
     - cache: a :class:`StackedCache`. ``cache.states_final[l]`` is layer l's state after the
       last step, bottom layer first, a (fwd, bwd) pair when bidirectional (the forward
-      direction's after x_{T-1}, the backward direction's after x_0).
+      direction's after x_T, the backward direction's after x_1).
       :func:`stacked_final_states` stacks them like PyTorch's h_n and c_n.
     """
     check_cell(cell)
