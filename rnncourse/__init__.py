@@ -12,6 +12,7 @@ from . import (
     bptt,
     clipping,
     deep,
+    dropout,
     gradcheck,
     gradients,
     gru,
@@ -19,7 +20,9 @@ from . import (
     layers,
     losses,
     lstm,
+    optim,
     rnn,
+    train,
 )
 
 __version__ = "0.1.0"
@@ -29,6 +32,7 @@ __all__ = [
     "bptt",
     "clipping",
     "deep",
+    "dropout",
     "gradcheck",
     "gradients",
     "gru",
@@ -36,5 +40,7 @@ __all__ = [
     "layers",
     "losses",
     "lstm",
+    "optim",
     "rnn",
+    "train",
 ]

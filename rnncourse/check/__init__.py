@@ -17,7 +17,9 @@ an amber box naming the likely mistake. A checker never raises, whatever the fun
 New chapters add checkers with the helpers in :mod:`rnncourse.check._harness`.
 """
 
+from ._attention import additive_score, luong_general_score, masked_context
 from ._deep import bidirectional_forward, lstm_param_count
+from ._forecast import sliding_windows
 from ._gradcheck import numerical_gradient
 from ._gradients import clip_by_global_norm, gradient_norms_per_step
 from ._gru import gru_step_backward, gru_step_forward
@@ -25,9 +27,12 @@ from ._lstm import lstm_step_backward, lstm_step_forward
 from ._result import CheckResult
 from ._rnn import rnn_forward, rnn_step_forward
 from ._rnn_backward import rnn_backward, rnn_step_backward
+from ._training import adam_step, variational_dropout_backward, variational_dropout_forward
 
 __all__ = [
     "CheckResult",
+    "additive_score",
+    "adam_step",
     "bidirectional_forward",
     "clip_by_global_norm",
     "gradient_norms_per_step",
@@ -36,9 +41,14 @@ __all__ = [
     "lstm_param_count",
     "lstm_step_backward",
     "lstm_step_forward",
+    "luong_general_score",
+    "masked_context",
     "numerical_gradient",
     "rnn_backward",
     "rnn_forward",
     "rnn_step_backward",
     "rnn_step_forward",
+    "sliding_windows",
+    "variational_dropout_backward",
+    "variational_dropout_forward",
 ]

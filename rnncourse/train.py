@@ -1,0 +1,289 @@
+"""A small training loop for sequence models: a cell, a linear output layer, a loss.
+
+Shapes use the course's letters: N sequences, T time steps, D input features, H hidden
+units, K outputs (classes, or numbers to predict per step). The model is a cell (``"rnn"``,
+``"lstm"`` or ``"gru"``, run by :func:`rnncourse.deep.cell_forward`) and the output layer
+``y_t = h_t W_hy + b_y`` on every step; its params are one dict: the cell's keys plus
+``W_hy`` (H, K) and ``b_y`` (K,). ::
+
+    model = init_model("lstm", D, H, K, rng)
+    history = train(model, x, y, optim.Adam(1e-2), epochs=5, seq_len=20, stateful=True,
+                    max_norm=5.0)
+
+The data is x (N, T, D) with labels y (N, T) for ``loss="cross_entropy"`` or targets
+y (N, T, K) for ``loss="mse"``. Each step trains on a minibatch of ``batch_size`` sequences
+(rows) and a chunk of ``seq_len`` consecutive time steps: in an epoch, each group of rows is
+walked through time chunk by chunk. That is truncated BPTT as in Karpathy's min-char-rnn:
+full BPTT inside a chunk, no gradient across chunk boundaries. With ``stateful=True`` the
+hidden state at the end of one chunk is the initial state of the next (only its value: no
+gradient flows back through it); with ``stateful=False`` every chunk starts from zeros.
+
+One training step:
+
+1. forward over the chunk, output layer, loss;
+2. backward: output layer, then BPTT through the chunk;
+3. if the loss, a gradient or (after the update) a parameter is NaN or infinite, stop with
+   :class:`TrainingDiverged`, which names the step and the array;
+4. clip the gradients by their global norm (:func:`rnncourse.clipping.clip_by_global_norm`),
+   if ``max_norm`` is given;
+5. the optimiser's update (:mod:`rnncourse.optim`).
+"""
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+
+from . import clipping, deep, gru, init, layers, losses, lstm, rnn
+from ._validate import require_float_array, require_ndim, require_positive_int
+
+#: The losses ``train`` knows: name -> function(scores, y) -> (loss, dscores).
+LOSSES = {"cross_entropy": losses.softmax_cross_entropy, "mse": losses.mse_loss}
+
+_INIT = {"rnn": rnn.init_params, "lstm": lstm.init_params, "gru": gru.init_params}
+
+
+@dataclass
+class Model:
+    """A cell with a linear output layer on every step.
+
+    - cell: "rnn", "lstm" or "gru"
+    - params: the cell's params plus W_hy (H, K) and b_y (K,), changed in place by training
+    - options: the cell's options, e.g. ``{"activation": "relu"}`` for the RNN
+    """
+
+    cell: str
+    params: dict
+    options: dict = field(default_factory=dict)
+
+
+def init_model(cell, D, H, K, rng, *, dtype=np.float64, init_options=None, **options):
+    """A new :class:`Model` with D inputs, H hidden units and K outputs.
+
+    ``init_options`` go to the cell's ``init_params`` (e.g. ``{"w_hh": "identity"}`` for the
+    RNN, ``{"forget_bias": 0.0}`` for the LSTM); ``options`` are the cell's options
+    (``activation="relu"`` for the RNN). The output layer starts Xavier-uniform, b_y at zero.
+    """
+    deep.check_cell(cell)
+    params = _INIT[cell](D, H, rng, dtype=dtype, **(init_options or {}))
+    params["W_hy"] = init.xavier_uniform((H, K), rng, dtype=dtype)
+    params["b_y"] = init.zeros((K,), dtype=dtype)
+    return Model(cell, params, dict(options))
+
+
+def zero_state(model, N):
+    """The all-zero initial state for N sequences: h0 (N, H), or (h0, c0) for the LSTM."""
+    H = model.params["W_hy"].shape[0]
+    h0 = np.zeros((N, H), dtype=model.params["W_hy"].dtype)
+    return (h0, h0.copy()) if model.cell == "lstm" else h0
+
+
+def forward(model, x, state0=None):
+    """Run the model over x (N, T, D) from ``state0`` (zeros by default).
+
+    Returns scores (N, T, K), the state after the last step, and the caches for backward.
+    """
+    if state0 is None:
+        state0 = zero_state(model, x.shape[0])
+    p = model.params
+    h, state_final, cell_cache = deep.cell_forward(model.cell, x, state0, p, **model.options)
+    scores, head_cache = layers.linear_forward(h, p["W_hy"], p["b_y"])  # (N, T, K)
+    return scores, state_final, (cell_cache, head_cache)
+
+
+def loss_and_grads(model, x, y, state0=None, loss="cross_entropy"):
+    """One forward and backward pass over a batch.
+
+    Returns:
+    - value: the loss, a float (the mean over steps and sequences)
+    - grads: dict with a gradient for every key of ``model.params``
+    - state_final: the state after the last step (to carry into the next chunk)
+    """
+    scores, state_final, (cell_cache, head_cache) = forward(model, x, state0)
+    value, dscores = LOSSES[loss](scores, y)
+    dh, dW_hy, db_y = layers.linear_backward(dscores, head_cache)  # dh (N, T, H)
+    _, _, grads = deep.cell_backward(model.cell, dh, cell_cache)  # BPTT through the chunk
+    return value, {**grads, "W_hy": dW_hy, "b_y": db_y}, state_final
+
+
+class Step(NamedTuple):
+    """What the callback receives after every training step."""
+
+    step: int  # 1, 2, ... over the whole run
+    epoch: int  # 1, 2, ...
+    loss: float  # the loss of this step's batch (before the update)
+    grad_norm: float  # the global norm of the gradients, before clipping
+
+
+@dataclass
+class History:
+    """Per-step records of a training run (one entry per step)."""
+
+    loss: list = field(default_factory=list)
+    grad_norm: list = field(default_factory=list)
+
+
+class TrainingDiverged(FloatingPointError):
+    """Training stopped because the loss, a gradient or a parameter became NaN or infinite.
+
+    Attributes: ``step`` (counted from 1, None inside :func:`train_step`), ``name`` (the
+    array: ``"loss"``, a parameter's key, or ``"forward pass"``) and ``history`` (the
+    :class:`History` up to the step before).
+    """
+
+    def __init__(self, message, name, step=None, history=None):
+        super().__init__(message)
+        self.name, self.step, self.history = name, step, history
+
+
+def _first_bad(arrays):
+    """The key of the first array with NaN or infinity, or None."""
+    return next((k for k, a in arrays.items() if not np.isfinite(a).all()), None)
+
+
+def train_step(model, x, y, state, optimizer, max_norm=None, loss="cross_entropy"):
+    """One training step on a batch x (N, T, D), y, from the initial state ``state``.
+
+    Returns the loss (before the update), the global norm of the gradients (before
+    clipping) and the state after the last step. Raises :class:`TrainingDiverged` if the
+    loss, a gradient or an updated parameter holds NaN or infinity.
+    """
+    with np.errstate(all="ignore"):  # an overflow shows up as NaN or inf: checked below
+        try:
+            value, grads, state = loss_and_grads(model, x, y, state, loss)
+        except ValueError as err:  # the cells and losses refuse NaN and inf
+            if "NaN or infinity" not in str(err):
+                raise
+            found = str(err).split(" (")[0]  # e.g. "h_prev contains NaN or infinity"
+            raise TrainingDiverged(
+                f"the forward pass overflowed ({found})", "forward pass"
+            ) from err
+        if not np.isfinite(value):
+            raise TrainingDiverged("the loss is NaN or infinite", "loss")
+        bad = _first_bad(grads)
+        if bad is not None:
+            raise TrainingDiverged(f"the gradient of {bad!r} contains NaN or infinity", bad)
+        if max_norm is None:
+            grad_norm = clipping.global_norm(grads)
+        else:
+            grads, grad_norm = clipping.clip_by_global_norm(grads, max_norm)
+        optimizer.step(model.params, grads)  # changes model.params in place
+        bad = _first_bad(model.params)
+        if bad is not None:
+            raise TrainingDiverged(f"{bad!r} contains NaN or infinity after the update", bad)
+    return value, grad_norm, state
+
+
+def _explain(err, step, epoch, history, optimizer, max_norm):
+    """The message of a :class:`TrainingDiverged` raised by :func:`train`."""
+    last = f"{history.loss[-1]:.4g} at step {step - 1}" if history.loss else "none yet"
+    lr = getattr(optimizer, "lr", None)
+    lr_text = f" (now {lr:g})" if lr is not None else ""
+    clip_text = f"now {max_norm:g}: try a smaller one" if max_norm else "now off"
+    message = (
+        f"training stopped at step {step} (epoch {epoch}): {err}. "
+        f"Last finite loss: {last}. Try a lower learning rate{lr_text}, or clip the "
+        f"gradients by their global norm (max_norm=1.0 or 5.0; {clip_text})."
+    )
+    return TrainingDiverged(message, err.name, step, history)
+
+
+def _check_data(x, y, loss):
+    require_float_array("x", x)
+    require_ndim("x", x, "(N, T, D)")
+    if not np.isfinite(x).all():
+        raise ValueError("x contains NaN or infinity: clean the data before training.")
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {sorted(LOSSES)}, but got {loss!r}.")
+    y = np.asarray(y)
+    if y.shape[:2] != x.shape[:2]:
+        raise ValueError(
+            f"y has shape {y.shape}, but x has shape {x.shape}: y must start with "
+            f"(N, T) = {x.shape[:2]} (labels (N, T), or targets (N, T, K) for loss='mse')."
+        )
+    return y
+
+
+def _batches(N, batch_size, rng):
+    """Row indices of each minibatch: in order, or shuffled when ``rng`` is given."""
+    rows = np.arange(N) if rng is None else rng.permutation(N)
+    return [rows[i : i + batch_size] for i in range(0, N, batch_size)]
+
+
+def train(
+    model,
+    x,
+    y,
+    optimizer,
+    *,
+    epochs=1,
+    batch_size=None,
+    seq_len=None,
+    stateful=False,
+    max_norm=None,
+    loss="cross_entropy",
+    rng=None,
+    progress=False,
+    callback=None,
+):
+    """Train ``model`` in place and return its :class:`History`.
+
+    Inputs:
+    - model: a :class:`Model` (its params change in place)
+    - x: inputs, (N, T, D); y: labels (N, T), or targets (N, T, K) for ``loss="mse"``
+    - optimizer: an optimiser of :mod:`rnncourse.optim` (anything with ``step(params, grads)``)
+    - epochs: passes over the data
+    - batch_size: sequences per step (all N by default)
+    - seq_len: time steps per chunk, the BPTT length (all T by default: full BPTT)
+    - stateful: carry the hidden state from one chunk into the next (True), or start every
+      chunk from zeros (False)
+    - max_norm: clip the gradients to this global norm (None: no clipping)
+    - loss: "cross_entropy" or "mse"
+    - rng: a ``numpy.random.Generator`` to shuffle the sequences each epoch (None: in order)
+    - progress: show a tqdm progress bar (off by default)
+    - callback: called as ``callback(Step(...))`` after every step, e.g. to plot the loss
+
+    Raises :class:`TrainingDiverged` when the loss, a gradient or a parameter becomes NaN or
+    infinite; its message names the step and the array and says what to try.
+    """
+    y = _check_data(x, y, loss)
+    N, T, _ = x.shape
+    epochs = require_positive_int("epochs", epochs)
+    batch_size = N if batch_size is None else min(require_positive_int("batch_size", batch_size), N)
+    seq_len = T if seq_len is None else require_positive_int("seq_len", seq_len)
+    if max_norm is not None and not max_norm > 0:
+        raise ValueError(f"max_norm must be a positive number or None, but got {max_norm}.")
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm  # imported only when a bar is wanted
+
+        steps_per_epoch = -(-N // batch_size) * -(-T // seq_len)  # ceiling divisions
+        bar = tqdm(total=epochs * steps_per_epoch, desc="training", unit="step")
+
+    history, step = History(), 0
+    try:
+        for epoch in range(1, epochs + 1):
+            for rows in _batches(N, batch_size, rng):
+                state = zero_state(model, len(rows))
+                for start in range(0, T, seq_len):  # consecutive chunks in time
+                    if not stateful:
+                        state = zero_state(model, len(rows))  # else: carried from the last chunk
+                    chunk = slice(start, start + seq_len)
+                    step += 1
+                    try:
+                        value, grad_norm, state = train_step(
+                            model, x[rows, chunk], y[rows, chunk], state, optimizer, max_norm, loss
+                        )
+                    except TrainingDiverged as err:
+                        raise _explain(err, step, epoch, history, optimizer, max_norm) from None
+                    history.loss.append(value)
+                    history.grad_norm.append(grad_norm)
+                    if bar is not None:
+                        bar.update(1)
+                        bar.set_postfix(loss=f"{value:.4f}", refresh=False)
+                    if callback is not None:
+                        callback(Step(step, epoch, value, grad_norm))
+    finally:
+        if bar is not None:
+            bar.close()
+    return history

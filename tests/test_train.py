@@ -1,0 +1,332 @@
+"""Tests of rnncourse.train (the training loop) and rnncourse.viz.training (loss curves)."""
+
+import time
+
+import ipywidgets
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from rnncourse import optim, train
+from rnncourse.gradcheck import numerical_gradient, rel_error
+from rnncourse.viz import training as vt
+
+CELLS = ["rnn", "lstm", "gru"]
+
+
+@pytest.fixture(autouse=True)
+def close_widgets():
+    yield
+    ipywidgets.Widget.close_all()
+    plt.close("all")
+
+
+def delay_task(N=16, T=12, V=4, delay=2, seed=0):
+    """One-hot symbols in; the target at step t is the symbol of step t - delay (0 before)."""
+    rng = np.random.default_rng(seed)
+    symbols = rng.integers(0, V, size=(N, T))
+    x = np.eye(V)[symbols]  # (N, T, V)
+    y = np.zeros((N, T), dtype=int)
+    y[:, delay:] = symbols[:, :-delay]
+    return x, y
+
+
+class NoUpdate:
+    """An optimiser that leaves the params alone (to look at the losses of a fixed model)."""
+
+    lr = 1.0
+
+    def step(self, params, grads):
+        pass
+
+
+def test_init_model_and_zero_state():
+    rng = np.random.default_rng(0)
+    for cell, keys in [
+        ("rnn", {"W_xh", "W_hh", "b_h"}),
+        ("lstm", {"W_x", "W_h", "b"}),
+        ("gru", {"W_x", "W_h", "b_x", "b_h"}),
+    ]:
+        model = train.init_model(cell, 3, 5, 4, rng)
+        assert set(model.params) == keys | {"W_hy", "b_y"}
+        assert model.params["W_hy"].shape == (5, 4) and model.params["b_y"].shape == (4,)
+        state = train.zero_state(model, 2)
+        if cell == "lstm":
+            assert [s.shape for s in state] == [(2, 5), (2, 5)]
+        else:
+            assert state.shape == (2, 5)
+    irnn = train.init_model(
+        "rnn", 2, 3, 2, rng, activation="relu", init_options={"w_hh": "identity"}
+    )
+    np.testing.assert_array_equal(irnn.params["W_hh"], np.eye(3))
+    assert irnn.options == {"activation": "relu"}
+    lstm0 = train.init_model("lstm", 2, 3, 2, rng, init_options={"forget_bias": 0.0})
+    assert np.all(lstm0.params["b"] == 0)
+    with pytest.raises(ValueError, match="cell must be one of"):
+        train.init_model("transformer", 2, 3, 2, rng)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("loss", ["cross_entropy", "mse"])
+def test_loss_and_grads_gradient_check(cell, loss):
+    rng = np.random.default_rng(1)
+    model = train.init_model(cell, 3, 4, 2, rng)
+    for p in model.params.values():  # move away from the zero biases of the start
+        p += 0.1 * rng.standard_normal(p.shape)
+    x = rng.standard_normal((2, 3, 3))
+    y = rng.integers(0, 2, (2, 3)) if loss == "cross_entropy" else rng.standard_normal((2, 3, 2))
+    state0 = train.zero_state(model, 2)
+    value, grads, _ = train.loss_and_grads(model, x, y, state0, loss)
+    assert set(grads) == set(model.params)
+    for key, p in model.params.items():
+        numeric = numerical_gradient(
+            lambda _: train.loss_and_grads(model, x, y, state0, loss)[0], p
+        )
+        assert rel_error(grads[key], numeric) < 1e-7, (cell, key)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_training_lowers_the_loss(cell):
+    x, y = delay_task()
+    model = train.init_model(cell, 4, 16, 4, np.random.default_rng(2))
+    history = train.train(model, x, y, optim.Adam(0.02), epochs=60)
+    assert len(history.loss) == 60 == len(history.grad_norm)
+    assert history.loss[-1] < 0.5 * history.loss[0], history.loss[::10]
+
+
+def test_number_of_steps_with_minibatches_and_chunks():
+    x, y = delay_task(N=10, T=12)
+    calls = []
+    model = train.init_model("rnn", 4, 5, 4, np.random.default_rng(0))
+    history = train.train(
+        model, x, y, optim.SGD(0.1), epochs=2, batch_size=4, seq_len=5, callback=calls.append
+    )
+    # ceil(10 / 4) = 3 row batches, ceil(12 / 5) = 3 chunks, 2 epochs
+    assert len(history.loss) == 18 == len(calls)
+    assert [c.step for c in calls] == list(range(1, 19))
+    assert [c.epoch for c in calls] == [1] * 9 + [2] * 9
+    assert calls[4].loss == history.loss[4] and calls[4].grad_norm == history.grad_norm[4]
+
+
+def per_step_losses(model, x, y, state0=None):
+    """Cross-entropy of every (sequence, step) of a forward pass, (N, T)."""
+    scores, _, _ = train.forward(model, x, state0)
+    logp = scores - np.log(np.exp(scores).sum(axis=-1, keepdims=True))
+    return -np.take_along_axis(logp, y[..., None], axis=-1)[..., 0]
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_stateful_carries_the_state_and_reset_does_not(cell):
+    x, y = delay_task(N=3, T=12)
+    model = train.init_model(cell, 4, 6, 4, np.random.default_rng(3))
+    chunks = [slice(0, 5), slice(5, 10), slice(10, 12)]
+    # stateful: the chunk losses are those of one forward pass over the whole sequence
+    stateful = train.train(model, x, y, NoUpdate(), seq_len=5, stateful=True)
+    full = per_step_losses(model, x, y)
+    np.testing.assert_allclose(stateful.loss, [full[:, c].mean() for c in chunks], rtol=1e-12)
+    # reset: each chunk starts from zeros
+    reset = train.train(model, x, y, NoUpdate(), seq_len=5, stateful=False)
+    want = [per_step_losses(model, x[:, c], y[:, c]).mean() for c in chunks]
+    np.testing.assert_allclose(reset.loss, want, rtol=1e-12)
+    assert reset.loss[0] == stateful.loss[0] and reset.loss[1] != stateful.loss[1]
+
+
+def test_no_gradient_crosses_a_chunk_boundary():
+    # stateful chunks: the gradient of the second chunk is that of a forward pass over the
+    # chunk from the carried state taken as a constant
+    x, y = delay_task(N=2, T=6)
+    model = train.init_model("rnn", 4, 5, 4, np.random.default_rng(4))
+    seen = []
+
+    class Spy(NoUpdate):
+        def step(self, params, grads):
+            seen.append({k: g.copy() for k, g in grads.items()})
+
+    train.train(model, x, y, Spy(), seq_len=3, stateful=True)
+    _, state, _ = train.forward(model, x[:, :3])
+    _, grads, _ = train.loss_and_grads(model, x[:, 3:], y[:, 3:], state)
+    for key in grads:
+        np.testing.assert_allclose(seen[1][key], grads[key], rtol=1e-12)
+
+
+def test_clipping_bounds_the_update_and_history_keeps_the_raw_norm():
+    x, y = delay_task()
+    model = train.init_model("rnn", 4, 8, 4, np.random.default_rng(5))
+    before = {k: p.copy() for k, p in model.params.items()}
+    history = train.train(model, x, y, optim.SGD(1.0), max_norm=1e-3)
+    change = np.sqrt(sum(np.sum((model.params[k] - before[k]) ** 2) for k in before))
+    assert change == pytest.approx(1e-3, rel=1e-9)  # SGD with lr 1 moves by the clipped norm
+    assert history.grad_norm[0] > 1e-2  # the norm before clipping
+
+
+def test_shuffling_is_deterministic_with_a_seed():
+    x, y = delay_task(N=8)
+    runs = []
+    for _ in range(2):
+        model = train.init_model("gru", 4, 6, 4, np.random.default_rng(6))
+        h = train.train(
+            model, x, y, optim.Adam(0.01), epochs=3, batch_size=3, rng=np.random.default_rng(7)
+        )
+        runs.append(h.loss)
+    assert runs[0] == runs[1]
+    model = train.init_model("gru", 4, 6, 4, np.random.default_rng(6))
+    in_order = train.train(model, x, y, optim.Adam(0.01), epochs=3, batch_size=3).loss
+    assert in_order != runs[0]
+
+
+def test_float32_training_stays_float32():
+    x, y = delay_task()
+    model = train.init_model("lstm", 4, 6, 4, np.random.default_rng(8), dtype=np.float32)
+    history = train.train(model, x.astype(np.float32), y, optim.Adam(0.01), epochs=5)
+    assert all(p.dtype == np.float32 for p in model.params.values())
+    assert history.loss[-1] < history.loss[0]
+
+
+def test_divergence_stops_with_a_clear_message():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((16, 20, 1))
+    y = np.cumsum(x, axis=1)  # running sum: a regression target
+    model = train.init_model("rnn", 1, 8, 1, np.random.default_rng(1))
+    with pytest.raises(train.TrainingDiverged) as info:
+        train.train(model, x, y, optim.SGD(10.0), epochs=200, loss="mse")
+    err = info.value
+    message = str(err)
+    assert f"step {err.step}" in message and err.name == "loss"
+    assert "learning rate (now 10)" in message and "max_norm" in message
+    assert len(err.history.loss) == err.step - 1
+    assert np.isfinite(err.history.loss).all()
+    assert isinstance(err, FloatingPointError)
+
+
+def test_overflow_in_the_forward_pass_is_reported():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((16, 20, 1))
+    y = np.cumsum(x, axis=1)
+    model = train.init_model(
+        "rnn",
+        1,
+        8,
+        1,
+        np.random.default_rng(1),
+        activation="relu",
+        init_options={"w_hh": "identity"},
+    )
+    with pytest.raises(train.TrainingDiverged, match="forward pass overflowed") as info:
+        train.train(model, x, y, optim.SGD(1.0), epochs=20, loss="mse")
+    assert info.value.name == "forward pass" and info.value.step >= 2
+
+
+def test_a_nan_gradient_names_its_parameter(monkeypatch):
+    x, y = delay_task()
+    model = train.init_model("rnn", 4, 5, 4, np.random.default_rng(9))
+    real = train.loss_and_grads
+
+    def broken(*args, **kwargs):
+        value, grads, state = real(*args, **kwargs)
+        grads["W_hh"][0, 0] = np.nan
+        return value, grads, state
+
+    monkeypatch.setattr(train, "loss_and_grads", broken)
+    with pytest.raises(train.TrainingDiverged, match="gradient of 'W_hh'") as info:
+        train.train(model, x, y, optim.SGD(0.1), max_norm=5.0)
+    assert info.value.step == 1 and info.value.name == "W_hh"
+    assert "none yet" in str(info.value) and "now 5: try a smaller one" in str(info.value)
+
+
+def test_a_parameter_made_infinite_by_the_update_is_named():
+    x, y = delay_task()
+    model = train.init_model("rnn", 4, 5, 4, np.random.default_rng(9))
+
+    class Blowup(NoUpdate):
+        def step(self, params, grads):
+            params["b_y"][0] = np.inf
+
+    with pytest.raises(train.TrainingDiverged, match="'b_y' contains NaN or infinity after"):
+        train.train(model, x, y, Blowup())
+
+
+def test_progress_bar_runs_and_closes(capsys):
+    x, y = delay_task(N=4, T=6)
+    model = train.init_model("rnn", 4, 5, 4, np.random.default_rng(0))
+    train.train(model, x, y, optim.SGD(0.1), epochs=3, progress=True)
+    err = capsys.readouterr().err
+    assert "training" in err and "3/3" in err
+    train.train(model, x, y, optim.SGD(0.1), epochs=3)  # off by default: nothing printed
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"epochs": 0}, ValueError, "epochs"),
+        ({"batch_size": 1.5}, TypeError, "batch_size"),
+        ({"seq_len": 0}, ValueError, "seq_len"),
+        ({"max_norm": -1.0}, ValueError, "max_norm"),
+        ({"loss": "hinge"}, ValueError, "loss must be one of"),
+    ],
+)
+def test_bad_arguments(kwargs, error, match):
+    x, y = delay_task(N=2, T=4)
+    model = train.init_model("rnn", 4, 3, 4, np.random.default_rng(0))
+    with pytest.raises(error, match=match):
+        train.train(model, x, y, optim.SGD(0.1), **kwargs)
+
+
+def test_bad_data():
+    x, y = delay_task(N=2, T=4)
+    model = train.init_model("rnn", 4, 3, 4, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="y has shape"):
+        train.train(model, x, y[:, :3], optim.SGD(0.1))
+    bad = x.copy()
+    bad[0, 0, 0] = np.nan
+    with pytest.raises(ValueError, match="x contains NaN"):
+        train.train(model, bad, y, optim.SGD(0.1))
+    with pytest.raises(TypeError, match="integer class labels"):
+        train.train(model, x, y.astype(float), optim.SGD(0.1))
+
+
+# ---------------------------------------------------------------- viz.training
+
+
+def test_curve_data_running_mean():
+    data = vt.curve_data([4.0, 2.0, 3.0, 1.0], window=2)
+    np.testing.assert_array_equal(data["step"], [1, 2, 3, 4])
+    np.testing.assert_array_equal(data["loss"], [4, 2, 3, 1])
+    np.testing.assert_allclose(data["mean"], [4.0, 3.0, 2.5, 2.0])
+    np.testing.assert_array_equal(vt.curve_data([1.0, 5.0], window=1)["mean"], [1.0, 5.0])
+    assert vt.curve_data([], window=3)["step"].shape == (0,)
+    with pytest.raises(ValueError, match="window"):
+        vt.curve_data([1.0], window=0)
+
+
+def test_live_curve_fills_while_training():
+    x, y = delay_task()
+    model = train.init_model("rnn", 4, 8, 4, np.random.default_rng(0))
+    curve = vt.LiveLossCurve(total_steps=25, every=10, window=5)
+    assert len(curve.fig.data[0].x) == 0
+    history = train.train(model, x, y, optim.Adam(0.02), epochs=25, callback=curve)
+    assert len(curve.fig.data[0].x) == 20  # drawn after steps 10 and 20
+    curve.flush()
+    np.testing.assert_allclose(curve.fig.data[0].y, history.loss)
+    np.testing.assert_allclose(curve.fig.data[1].y, vt.curve_data(history.loss, 5)["mean"])
+    assert tuple(curve.fig.layout.xaxis.range) == (0, 25)
+    curve.clear()
+    assert len(curve.fig.data[0].x) == 0
+
+
+def test_live_curve_update_is_fast():
+    curve = vt.LiveLossCurve(every=1)
+    for step in range(1, 200):
+        curve(train.Step(step, 1, 1.0 / step, 1.0))
+    start = time.perf_counter()
+    curve(train.Step(200, 1, 0.005, 1.0))
+    elapsed = (time.perf_counter() - start) * 1e3
+    print(f"one redraw of a 200-point live curve: {elapsed:.1f} ms")
+    assert len(curve.fig.data[1].y) == 200
+
+
+def test_plot_curves_draws_every_run():
+    ax = vt.plot_curves({"a": [3.0, 2.0, 1.0], "b": [1.0, 1.0, 1.0]}, window=2, log=True, title="t")
+    assert [line.get_label() for line in ax.get_lines()] == ["a", "b"]
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), [3.0, 2.5, 1.5])
+    assert ax.get_yscale() == "log" and ax.get_title() == "t"
