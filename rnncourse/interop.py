@@ -16,23 +16,41 @@ The GRU keeps both biases because ``b_h``'s n block sits inside the reset gate,
 ``n = tanh(x W_xn + b_xn + r * (h_prev W_hn + b_hn))``, and PyTorch's new state is
 ``h_t = (1 - z) * n + z * h_prev``.
 
-Two layers of functions:
+Stacks of layers and bidirectional modules use the layout of :mod:`rnncourse.deep`: a list
+of L params dicts, bottom layer first, or of L pairs ``(params_fwd, params_bwd)`` when
+bidirectional; ``layer_params[l][d]`` holds PyTorch's keys ending in ``_l{l}`` (d = 0) or
+``_l{l}_reverse`` (d = 1). PyTorch's states h_0, h_n (and c_0, c_n) are (K, N, H) arrays with
+K = L * directions and row ``k = l * directions + d``; rnncourse.deep keeps a list of L
+states, or of L (fwd, bwd) pairs.
 
-- :func:`params_from_state_dict` and :func:`state_dict_from_params` work on plain dicts of
-  numpy arrays with PyTorch's key names (``weight_ih_l1_reverse`` is layer 1, direction 1),
-  so they need numpy only.
-- :func:`params_from_torch` and :func:`params_to_torch` read and write a module. They accept
-  single-layer, one-directional modules created with ``batch_first=True`` (rnncourse is
+Three layers of functions:
+
+- :func:`params_from_state_dict` and :func:`state_dict_from_params` convert one layer and
+  direction, on plain dicts of numpy arrays with PyTorch's key names (``weight_ih_l1_reverse``
+  is layer 1, direction 1), so they need numpy only.
+- :func:`layer_params_from_state_dict` and :func:`state_dict_from_layer_params` convert a
+  whole state_dict, every layer and direction, to and from rnncourse.deep's layout;
+  :func:`layer_states_from_torch` and :func:`torch_states_from_layer_states` do the same for
+  states and their gradients. Numpy only too.
+- :func:`params_from_torch` and :func:`params_to_torch` read and write a module with any
+  ``num_layers`` and ``bidirectional``, created with ``batch_first=True`` (rnncourse is
   batch-major: x is (N, T, D)). ``params_to_torch`` imports torch when it is called;
   importing this module never does.
 """
 
+import re
 from collections.abc import Mapping
 
 import numpy as np
 
 from . import gru, lstm, rnn
-from ._validate import require_finite, require_params, require_positive_int
+from ._deep_checks import check_bidirectional, check_layer_params, check_pairs, check_state
+from ._validate import (
+    require_finite,
+    require_float_array,
+    require_params,
+    require_positive_int,
+)
 
 #: Our parameter names and shapes for each cell (from the cell modules), in the order
 #: weight_ih, weight_hh, biases.
@@ -217,6 +235,201 @@ def state_dict_from_params(params, cell, layer=0, direction=0):
     }
 
 
+# ---------------------------------------------------------------- whole state_dicts
+
+#: A recurrent key of PyTorch's state_dict: kind, layer, and "_reverse" for direction 1.
+_KEY = re.compile(r"^(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(\d+)(_reverse)?$")
+
+
+def _check_recurrent_keys(state_dict, num_layers, bidirectional):
+    """Every recurrent key must belong to a layer < num_layers and an existing direction."""
+    for name in sorted(map(str, state_dict)):
+        match = _KEY.match(name)
+        if match is None:
+            continue  # not a recurrent key (an output layer, say): ignored
+        kind, layer, reverse = match.group(1), int(match.group(2)), match.group(3)
+        if kind == "weight_hr":
+            raise ValueError(
+                f"state_dict holds {name!r}: it comes from an LSTM with proj_size > 0, and "
+                "rnncourse's LSTM has no projection."
+            )
+        if layer >= num_layers:
+            raise ValueError(
+                f"state_dict holds {name!r}, a key of layer {layer}, but num_layers="
+                f"{num_layers} (layers 0 to {num_layers - 1}): pass the module's num_layers."
+            )
+        if reverse and not bidirectional:
+            raise ValueError(
+                f"state_dict holds {name!r}, a key of a bidirectional module, but "
+                "bidirectional=False: pass the module's bidirectional."
+            )
+
+
+def layer_params_from_state_dict(state_dict, cell, num_layers, bidirectional):
+    """Every layer and direction of a PyTorch module, in rnncourse.deep's layout.
+
+    Inputs:
+    - state_dict: dict of numpy arrays under PyTorch's names, e.g.
+      ``{k: v.detach().cpu().numpy() for k, v in module.state_dict().items()}``
+    - cell: "rnn", "lstm" or "gru"
+    - num_layers: L, the module's ``num_layers``
+    - bidirectional: the module's ``bidirectional``, True or False
+
+    Returns ``layer_params``: a list of L params dicts, bottom layer first, or of L pairs
+    ``(params_fwd, params_bwd)`` when bidirectional; ``layer_params[l][d]`` is
+    ``params_from_state_dict(state_dict, cell, l, d)``. This is what
+    :func:`rnncourse.deep.stacked_forward` takes (and what
+    :func:`rnncourse.deep.init_stacked_params` makes): layer 0 has D inputs, layer l > 0
+    the H (2H when bidirectional) outputs of the layer below. A key of a layer >= L, a
+    ``_reverse`` key when bidirectional is False, or a layer whose input width does not
+    match the layer below raises ValueError. New arrays, dtype kept.
+    """
+    _check_cell(cell)
+    num_layers = require_positive_int("num_layers", num_layers)
+    check_bidirectional(bidirectional)
+    if not isinstance(state_dict, Mapping):
+        raise TypeError(
+            f"state_dict must be a dict of numpy arrays, but got {type(state_dict).__name__}."
+        )
+    _check_recurrent_keys(state_dict, num_layers, bidirectional)
+    directions = 2 if bidirectional else 1
+    w_x, w_h = list(PARAM_SHAPES[cell])[:2]  # W_xh, W_hh or W_x, W_h
+    layer_params, width_below = [], None
+    for layer in range(num_layers):
+        pair = [params_from_state_dict(state_dict, cell, layer, d) for d in range(directions)]
+        (D_in, _), H = pair[0][w_x].shape, pair[0][w_h].shape[0]
+        names = torch_names(layer, 0)
+        if bidirectional and pair[1][w_x].shape != pair[0][w_x].shape:
+            reverse = torch_names(layer, 1)
+            raise ValueError(
+                f"state_dict[{reverse['weight_ih']!r}] has shape "
+                f"{state_dict[reverse['weight_ih']].shape} but state_dict[{names['weight_ih']!r}] "
+                f"has {state_dict[names['weight_ih']].shape}: both directions of a layer read "
+                "the same input and have the same H."
+            )
+        if width_below is not None and D_in != width_below:
+            sides = f" = {directions}H, both directions side by side" if bidirectional else ""
+            raise ValueError(
+                f"state_dict[{names['weight_ih']!r}] has shape "
+                f"{state_dict[names['weight_ih']].shape}, so layer {layer} reads D={D_in} "
+                f"features, but layer {layer - 1} outputs {width_below}{sides}. "
+                "Are num_layers and bidirectional the module's?"
+            )
+        layer_params.append(tuple(pair) if bidirectional else pair[0])
+        width_below = directions * H  # what the next layer reads
+    return layer_params
+
+
+def state_dict_from_layer_params(layer_params, cell, bidirectional):
+    """The inverse of :func:`layer_params_from_state_dict`: a whole state_dict.
+
+    Inputs:
+    - layer_params: a list of L params dicts, or of L pairs ``(params_fwd, params_bwd)``
+      when bidirectional (rnncourse.deep's layout); layer l > 0 must read the output width
+      of layer l - 1
+    - cell: "rnn", "lstm" or "gru"
+    - bidirectional: True or False, as for :func:`rnncourse.deep.stacked_forward`
+
+    Returns a dict of new numpy arrays under PyTorch's names, in the order of a module's
+    ``state_dict()``: layer by layer, within a layer the forward direction first, each as
+    :func:`state_dict_from_params` makes it (for the RNN and the LSTM ``bias_hh`` is zero).
+    """
+    _check_cell(cell)
+    check_layer_params(cell, layer_params, bidirectional)  # names layer_params[l][d] in errors
+    state_dict = {}
+    for layer, entry in enumerate(layer_params):
+        for direction, params in enumerate(entry if bidirectional else [entry]):
+            state_dict.update(state_dict_from_params(params, cell, layer, direction))
+    return state_dict
+
+
+def layer_states_from_torch(state, cell, num_layers, bidirectional):
+    """PyTorch's stacked states -> rnncourse.deep's list of states per layer.
+
+    Inputs:
+    - state: h (K, N, H) for "rnn" and "gru", the pair (h, c) of two (K, N, H) arrays for
+      "lstm": PyTorch's h_0 (and c_0), h_n (and c_n) or their gradients, with
+      K = num_layers * directions and row ``k = layer * directions + direction``
+    - cell: "rnn", "lstm" or "gru"
+    - num_layers, bidirectional: the module's
+
+    Returns a list of L states, bottom layer first (pairs (fwd, bwd) when bidirectional),
+    each h (N, H) or (h, c) for the LSTM: what :func:`rnncourse.deep.stacked_forward` takes
+    as states0 and :func:`rnncourse.deep.stacked_backward` as dstates_final. New arrays.
+    """
+    _check_cell(cell)
+    num_layers = require_positive_int("num_layers", num_layers)
+    check_bidirectional(bidirectional)
+    directions = 2 if bidirectional else 1
+    K = num_layers * directions
+    if cell == "lstm" and (not isinstance(state, list | tuple) or len(state) != 2):
+        raise TypeError(
+            "state must be a pair (h, c) of two (K, N, H) arrays for the LSTM, like PyTorch's "
+            f"(h_0, c_0), but got {type(state).__name__}."
+        )
+    parts = state if cell == "lstm" else (state,)
+    for i, a in enumerate(parts):
+        name = f"state[{i}]" if cell == "lstm" else "state"
+        require_float_array(name, a)
+        if a.ndim != 3 or a.shape[0] != K:
+            raise ValueError(
+                f"{name} must be (K, N, H) with K = num_layers * directions = {K}, "
+                f"but has shape {a.shape}."
+            )
+    if cell == "lstm" and parts[0].shape != parts[1].shape:
+        raise ValueError(
+            f"state[0] (h) has shape {parts[0].shape} but state[1] (c) has {parts[1].shape}: "
+            "the LSTM's h and c have the same shape."
+        )
+
+    def row(k):  # (K, N, H) -> (N, H), a copy
+        return (parts[0][k].copy(), parts[1][k].copy()) if cell == "lstm" else parts[0][k].copy()
+
+    if bidirectional:
+        return [(row(2 * layer), row(2 * layer + 1)) for layer in range(num_layers)]
+    return [row(layer) for layer in range(num_layers)]
+
+
+def torch_states_from_layer_states(states, cell, bidirectional):
+    """The inverse of :func:`layer_states_from_torch`: per-layer states -> (K, N, H).
+
+    Inputs:
+    - states: a list of L states, bottom layer first, pairs (fwd, bwd) when bidirectional;
+      each h (N, H), or (h, c) for the LSTM, e.g. the dstates0 of
+      :func:`rnncourse.deep.stacked_backward`
+    - cell, bidirectional: as for :func:`rnncourse.deep.stacked_forward`
+
+    Returns h (K, N, H), or the pair (h, c) for the LSTM, with row
+    ``k = layer * directions + direction``: PyTorch's layout of h_0 and its gradient.
+    """
+    _check_cell(cell)
+    check_bidirectional(bidirectional)
+    check_pairs("states", states, None, bidirectional, "states")
+    rows, where = [], []
+    for layer, entry in enumerate(states):
+        for d, state in enumerate(entry if bidirectional else [entry]):
+            name = f"states[{layer}]" + (f"[{d}]" if bidirectional else "")
+            check_state(name, cell, state)
+            rows.append(state)
+            where.append(name)
+    first = rows[0][0] if cell == "lstm" else rows[0]
+    for name, state in zip(where, rows, strict=True):
+        for part in state if cell == "lstm" else (state,):
+            if part.ndim != 2:
+                raise ValueError(f"{name} must hold (N, H) arrays, but holds shape {part.shape}.")
+            if part.shape != first.shape:
+                raise ValueError(
+                    f"{name} holds an array of shape {part.shape}, but {where[0]} has "
+                    f"{first.shape}: PyTorch stacks states of one shape (N, H)."
+                )
+    if cell == "lstm":
+        return np.stack([h for h, _ in rows]), np.stack([c for _, c in rows])  # (K, N, H)
+    return np.stack(rows)  # K x (N, H) -> (K, N, H)
+
+
+# ---------------------------------------------------------------- torch modules
+
+
 def _module_cell(module):
     """Check that ``module`` is a module this file converts; return its cell name."""
     mode = getattr(module, "mode", None)
@@ -237,20 +450,6 @@ def _module_cell(module):
             f"module is a {name} with batch_first=False, so it reads x as (T, N, D); "
             f"rnncourse is batch-major, x (N, T, D). Create it with batch_first=True."
         )
-    layers = getattr(module, "num_layers", 1)
-    if layers != 1:
-        raise ValueError(
-            f"module is a {name} with num_layers={layers}; params_from_torch and "
-            "params_to_torch handle one layer. For one layer of a stack, use "
-            "params_from_state_dict(state_dict, cell, layer=..., direction=...) with "
-            "state_dict = {k: v.detach().cpu().numpy() for k, v in module.state_dict().items()}."
-        )
-    if getattr(module, "bidirectional", False):
-        raise ValueError(
-            f"module is a bidirectional {name}; params_from_torch and params_to_torch handle "
-            "one direction. For each direction, use "
-            "params_from_state_dict(state_dict, cell, layer=0, direction=0 or 1)."
-        )
     if getattr(module, "proj_size", 0):
         raise ValueError(
             f"module is a {name} with proj_size={module.proj_size}; rnncourse's LSTM has no "
@@ -264,28 +463,41 @@ def _module_cell(module):
     return cell
 
 
-def params_from_torch(module):
-    """Our params from a single-layer ``torch.nn.RNN``, ``nn.LSTM`` or ``nn.GRU``.
+def _module_layout(module):
+    """The module's (cell, num_layers, bidirectional), checked."""
+    cell = _module_cell(module)
+    layers = require_positive_int("module.num_layers", getattr(module, "num_layers", 1))
+    bidirectional = getattr(module, "bidirectional", False)
+    check_bidirectional(bidirectional)
+    return cell, layers, bool(bidirectional)
 
-    The module must have ``batch_first=True``, ``num_layers=1``, ``bidirectional=False``
-    (and for the LSTM ``proj_size=0``); anything else raises ValueError, and any other
-    object TypeError. The arrays keep the module's dtype: call ``module.double()`` first
-    to compare with rnncourse in float64.
+
+def params_from_torch(module):
+    """Our params from a ``torch.nn.RNN``, ``nn.LSTM`` or ``nn.GRU``.
+
+    The module must have ``batch_first=True`` (and for the LSTM ``proj_size=0``); anything
+    else raises ValueError, and any other object TypeError. The arrays keep the module's
+    dtype: call ``module.double()`` first to compare with rnncourse in float64.
+
+    Returns, as before stacks were supported (so older code keeps working):
+
+    - for ``num_layers=1, bidirectional=False``: one params dict, as
+      :func:`params_from_state_dict` gives it, for ``rnn_forward``, ``lstm_forward`` or
+      ``gru_forward``;
+    - otherwise: ``layer_params`` in rnncourse.deep's layout (see
+      :func:`layer_params_from_state_dict`), a list of L params dicts or of L pairs
+      ``(params_fwd, params_bwd)``, for :func:`rnncourse.deep.stacked_forward` with
+      ``bidirectional=module.bidirectional``.
 
     An ``nn.RNN`` also has an activation; pass it on, e.g.
     ``rnn_forward(x, h0, params, activation=module.nonlinearity)`` ("tanh" or "relu").
-
-    Returns the params dict of :func:`params_from_state_dict` for the module's cell.
     Nothing shares memory with the module.
     """
-    cell = _module_cell(module)
-    state = module.state_dict()
-    arrays = {}
-    for name in torch_names(0, 0).values():
-        if name not in state:
-            raise ValueError(f"module.state_dict() has no {name!r}; it holds {sorted(state)}.")
-        arrays[name] = state[name].detach().cpu().numpy()
-    return params_from_state_dict(arrays, cell)
+    cell, layers, bidirectional = _module_layout(module)
+    arrays = {name: t.detach().cpu().numpy() for name, t in module.state_dict().items()}
+    if layers == 1 and not bidirectional:
+        return params_from_state_dict(arrays, cell)
+    return layer_params_from_state_dict(arrays, cell, layers, bidirectional)
 
 
 def _import_torch():
@@ -299,12 +511,37 @@ def _import_torch():
     return torch
 
 
+def _as_layer_params(params, cell, layers, bidirectional, label):
+    """params as given to params_to_torch -> (layer_params, name of entry [layer][d])."""
+    if layers == 1 and not bidirectional and isinstance(params, Mapping):
+        _check_params(params, cell)
+        return [params], lambda layer, d: "params"
+    if isinstance(params, Mapping):
+        kind = "(params_fwd, params_bwd) pairs" if bidirectional else "params dicts"
+        raise TypeError(
+            f"module is a {label} with num_layers={layers} and bidirectional={bidirectional}, "
+            f"so params must be layer_params, a list of {layers} {kind}, one per layer (what "
+            "params_from_torch returns for it), but got one params dict."
+        )
+    check_pairs("layer_params", params, layers, bidirectional, "params dicts")
+    check_layer_params(cell, params, bidirectional)
+
+    def where(layer, d):
+        return f"layer_params[{layer}]" + (f"[{d}]" if bidirectional else "")
+
+    return list(params), where
+
+
 def params_to_torch(params, module):
-    """Write our params into a single-layer ``torch.nn.RNN``, ``nn.LSTM`` or ``nn.GRU``.
+    """Write our params into a ``torch.nn.RNN``, ``nn.LSTM`` or ``nn.GRU``.
 
     Inputs:
-    - params: our params for the module's cell (see :func:`params_from_state_dict`); their
-      shapes must match the module's input_size D and hidden_size H
+    - params: for a module with ``num_layers=1, bidirectional=False``, one params dict for
+      its cell (see :func:`params_from_state_dict`; a list of one dict works too); for any
+      other module, ``layer_params`` in rnncourse.deep's layout, a list of L params dicts,
+      or of L pairs (params_fwd, params_bwd) when the module is bidirectional: exactly what
+      :func:`params_from_torch` returns for it. Shapes must match the module's input_size
+      D and hidden_size H (layer l > 0 reads H, or 2H when bidirectional).
     - module: the module to change in place, under the conditions of :func:`params_from_torch`
 
     The values are converted to the module's dtype and device (use ``module.double()`` for
@@ -312,26 +549,37 @@ def params_to_torch(params, module):
     to zero. An ``nn.RNN`` keeps its own nonlinearity: it must match the activation you use
     with these params. Returns ``module``.
     """
-    cell = _module_cell(module)
-    _check_params(params, cell)
+    cell, layers, bidirectional = _module_layout(module)
+    label = f"torch.nn.{_LABELS[cell]}"
+    layer_params, where = _as_layer_params(params, cell, layers, bidirectional, label)
     current = module.state_dict()
-    names = torch_names(0, 0)
-    missing = [name for name in names.values() if name not in current]
-    if missing:
-        raise ValueError(f"module.state_dict() has no {missing}; it holds {sorted(current)}.")
-    D = tuple(current[names["weight_ih"]].shape)[1]
-    H = tuple(current[names["weight_hh"]].shape)[1]
-    for key, shape in param_shapes(cell, D, H).items():
-        if params[key].shape != shape:
-            raise ValueError(
-                f"params[{key!r}] has shape {params[key].shape}, but the module has "
-                f"input_size D={D} and hidden_size H={H}, so it must be "
-                f"{PARAM_SHAPES[cell][key]} = {shape}."
-            )
+    directions = 2 if bidirectional else 1
+    for layer in range(layers):
+        names = torch_names(layer, 0)
+        missing = [n for d in range(directions) for n in torch_names(layer, d).values()]
+        missing = [n for n in missing if n not in current]
+        if missing:
+            raise ValueError(f"module.state_dict() has no {missing}; it holds {sorted(current)}.")
+        D = tuple(current[names["weight_ih"]].shape)[1]
+        H = tuple(current[names["weight_hh"]].shape)[1]
+        entry = layer_params[layer] if bidirectional else [layer_params[layer]]
+        for d, p in enumerate(entry):
+            for key, shape in param_shapes(cell, D, H).items():
+                if p[key].shape != shape:
+                    sizes = (
+                        f"input_size D={D} and hidden_size H={H}"
+                        if layer == 0
+                        else f"layer {layer} with D={D} inputs (the layer below's output) "
+                        f"and hidden_size H={H}"
+                    )
+                    raise ValueError(
+                        f"{where(layer, d)}[{key!r}] has shape {p[key].shape}, but the module "
+                        f"has {sizes}, so it must be {PARAM_SHAPES[cell][key]} = {shape}."
+                    )
     torch = _import_torch()
     new = {
         name: torch.as_tensor(a, dtype=current[name].dtype, device=current[name].device)
-        for name, a in state_dict_from_params(params, cell).items()
+        for name, a in state_dict_from_layer_params(layer_params, cell, bidirectional).items()
     }
     module.load_state_dict(new)
     return module

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rnncourse.deep import init_stacked_params
 from rnncourse.interop import (
     param_shapes,
     params_from_state_dict,
@@ -261,18 +262,25 @@ class FakeTensor:
 
 
 class FakeModule:
-    """Duck-typed stand-in for torch.nn.RNN / LSTM / GRU (one layer)."""
+    """Duck-typed stand-in for torch.nn.RNN / LSTM / GRU: its state_dict has every layer and
+    direction that ``num_layers`` and ``bidirectional`` ask for, in PyTorch's key order."""
 
-    def __init__(self, cell, dtype=np.float64, seed=0, **attributes):
+    def __init__(self, cell, dtype=np.float64, seed=0, num_layers=1, bidirectional=False, **attrs):
         self.mode = MODES[cell]
         self.batch_first = True
-        self.num_layers = 1
-        self.bidirectional = False
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
         self.nonlinearity = "tanh"
         self.proj_size = 0
         self.bias = True
-        self.__dict__.update(attributes)
-        sd = random_state_dict(cell, np.random.default_rng(seed), dtype=dtype)
+        self.__dict__.update(attrs)
+        rng = np.random.default_rng(seed)
+        directions = 2 if bidirectional else 1
+        sd = {}
+        for layer in range(num_layers):
+            d_in = D if layer == 0 else directions * H
+            for direction in range(directions):
+                sd.update(random_state_dict(cell, rng, layer, direction, d_in, dtype))
         self.tensors = {k: FakeTensor(v) for k, v in sd.items()}
         self.loaded = None
 
@@ -367,9 +375,10 @@ class RNNCell(Linear):
         (Linear(), TypeError, "torch.nn.LSTM or torch.nn.GRU, but got Linear"),
         (RNNCell(), TypeError, r"Single-step cells \(nn.RNNCell"),
         (FakeModule("rnn", batch_first=False), ValueError, "batch_first=False"),
-        (FakeModule("lstm", num_layers=2), ValueError, "num_layers=2.*params_from_state_dict"),
-        (FakeModule("gru", bidirectional=True), ValueError, "bidirectional torch.nn.GRU"),
+        (FakeModule("gru", num_layers=2, batch_first=False), ValueError, "batch_first=False"),
         (FakeModule("lstm", proj_size=3), ValueError, "proj_size=3"),
+        (FakeModule("lstm", num_layers=0), ValueError, "module.num_layers must be at least 1"),
+        (FakeModule("gru", bidirectional="yes"), TypeError, "bidirectional must be True or"),
         (FakeModule("rnn", bias=False), ValueError, "bias=False"),
     ],
 )  # fmt: skip
@@ -397,3 +406,120 @@ def test_params_to_torch_rejects_params_of_another_cell(fake_torch):
     with pytest.raises(ValueError, match="params is missing 'b_x', 'b_h'; the GRU cell"):
         params_to_torch(random_params("lstm", np.random.default_rng(25)), module)
     assert module.loaded is None
+
+
+# ---------------------------------------------------------------- stacked and bidirectional modules
+
+
+LAYOUTS = [(2, False), (1, True), (3, True)]  # (num_layers, bidirectional)
+
+
+def entries(layer_params, bidirectional):
+    """(layer, direction, params) for every layer and direction of rnncourse.deep's layout."""
+    for layer, entry in enumerate(layer_params):
+        for direction, params in enumerate(entry if bidirectional else [entry]):
+            yield layer, direction, params
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("layers, bidirectional", LAYOUTS)
+def test_params_from_torch_returns_deeps_layout_for_stacks(cell, layers, bidirectional):
+    module = FakeModule(cell, seed=30, num_layers=layers, bidirectional=bidirectional)
+    layer_params = params_from_torch(module)
+    assert isinstance(layer_params, list) and len(layer_params) == layers
+    arrays = {k: t.array for k, t in module.tensors.items()}
+    seen = 0
+    for layer, direction, params in entries(layer_params, bidirectional):
+        if bidirectional:
+            assert isinstance(layer_params[layer], tuple) and len(layer_params[layer]) == 2
+        d_in = D if layer == 0 else (2 if bidirectional else 1) * H
+        assert {k: v.shape for k, v in params.items()} == param_shapes(cell, d_in, H)
+        expected = params_from_state_dict(arrays, cell, layer, direction)
+        for key in params:
+            np.testing.assert_array_equal(params[key], expected[key])
+            assert not any(np.shares_memory(params[key], a) for a in arrays.values())
+        seen += 1
+    assert seen == layers * (2 if bidirectional else 1)
+
+
+def test_params_from_torch_still_returns_one_dict_for_one_layer_one_direction():
+    params = params_from_torch(FakeModule("lstm", num_layers=1, bidirectional=False))
+    assert isinstance(params, dict) and sorted(params) == ["W_h", "W_x", "b"]
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("layers, bidirectional", LAYOUTS)
+def test_params_to_torch_writes_every_layer_and_direction(cell, layers, bidirectional, fake_torch):
+    module = FakeModule(cell, np.float32, 31, num_layers=layers, bidirectional=bidirectional)
+    keys_before = list(module.tensors)
+    layer_params = init_stacked_params(
+        cell, D, H, layers, np.random.default_rng(32), bidirectional=bidirectional
+    )
+    assert params_to_torch(layer_params, module) is module
+    assert list(module.loaded) == keys_before  # every key, in the module's order
+    assert len(fake_torch.calls) == 4 * layers * (2 if bidirectional else 1)
+    assert set(fake_torch.calls) == {(np.dtype(np.float32), "cpu")}
+    back = params_from_torch(module)
+    for (layer, direction, ours), (_, _, read) in zip(
+        entries(layer_params, bidirectional), entries(back, bidirectional), strict=True
+    ):
+        for key in ours:
+            np.testing.assert_allclose(read[key], ours[key], rtol=1e-6, atol=1e-6)
+        if cell != "gru":
+            bias_hh = torch_names(layer, direction)["bias_hh"]
+            np.testing.assert_array_equal(module.tensors[bias_hh].array, 0)
+
+
+def test_params_to_torch_takes_a_list_of_one_dict_for_one_layer(fake_torch):
+    module = FakeModule("gru", seed=33)
+    params = random_params("gru", np.random.default_rng(34))
+    params_to_torch([params], module)
+    np.testing.assert_array_equal(module.tensors["weight_ih_l0"].array, params["W_x"].T)
+
+
+def test_params_to_torch_wants_layer_params_for_a_stack(fake_torch):
+    module = FakeModule("lstm", num_layers=2, bidirectional=True)
+    one = random_params("lstm", np.random.default_rng(35))
+    with pytest.raises(
+        TypeError,
+        match=r"num_layers=2 and bidirectional=True, so params must be "
+        r"layer_params, a list of 2 \(params_fwd, params_bwd\) pairs",
+    ):
+        params_to_torch(one, module)
+    with pytest.raises(ValueError, match="layer_params has 1 entry, but the stack has L=2"):
+        params_to_torch([(one, one)], module)
+    with pytest.raises(TypeError, match=r"layer_params\[0\] must be a pair \(forward, backward"):
+        params_to_torch([one, one], module)
+    assert module.loaded is None and fake_torch.calls == []
+
+
+def test_params_to_torch_names_the_layer_with_wrong_shapes(fake_torch):
+    module = FakeModule("gru", num_layers=2, bidirectional=True)  # layer 1 reads 2H = 12
+    layer_params = init_stacked_params("gru", D, H, 2, np.random.default_rng(36), True)
+    wide = init_stacked_params("gru", D + 1, H, 2, np.random.default_rng(36), True)
+    with pytest.raises(
+        ValueError,
+        match=r"layer_params\[0\]\[0\]\['W_x'\] has shape \(5, 18\), "
+        r"but the module has input_size D=4",
+    ):
+        params_to_torch(wide, module)
+    one_way = init_stacked_params("gru", D, H, 2, np.random.default_rng(37), False)
+    with pytest.raises(TypeError, match=r"layer_params\[0\] must be a pair"):
+        params_to_torch(one_way, module)
+    narrow = init_stacked_params("gru", D, H - 1, 2, np.random.default_rng(38), True)
+    with pytest.raises(ValueError, match=r"layer_params\[0\]\[0\]\['W_x'\] has shape \(4, 15\)"):
+        params_to_torch(narrow, module)
+    assert module.loaded is None and fake_torch.calls == []
+    params_to_torch(layer_params, module)  # the right shapes go through
+    assert module.loaded is not None
+
+
+def test_params_to_torch_checks_the_layer_chain_before_torch(fake_torch):
+    module = FakeModule("rnn", num_layers=2)
+    bad = init_stacked_params("rnn", D, H, 2, np.random.default_rng(39))
+    bad[1] = random_params("rnn", np.random.default_rng(40))  # reads D=4, not H=6
+    with pytest.raises(
+        ValueError, match=r"layer_params\[1\] reads D=4 features.*layer 0 outputs 6"
+    ):
+        params_to_torch(bad, module)
+    assert fake_torch.calls == []

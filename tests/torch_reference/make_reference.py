@@ -4,9 +4,13 @@ Run with a Python that has torch (the test suite itself never imports it)::
 
     python tests/torch_reference/make_reference.py          # write the .npz files
     python tests/torch_reference/make_reference.py --check  # recompute, compare, write nothing
+    python tests/torch_reference/make_reference.py --names lstm_3layer   # only these files
 
-``--check`` also runs rnncourse.interop's module converters on real torch modules (the test
-suite drives them with fakes only), so rnncourse must be importable too.
+``--check`` also runs rnncourse.interop's module converters on real torch modules, single
+layers and stacks, one-directional and bidirectional (the test suite drives them with fakes
+only), so rnncourse must be importable too. ``np.savez`` stamps the time into each file, so
+rewriting a file changes its bytes even when no number changes: use ``--names`` to write
+only the files you add or mean to change.
 
 Each configuration builds a float64 ``torch.nn.RNN``, ``nn.LSTM`` or ``nn.GRU`` with
 ``batch_first=True`` from a fixed seed, runs it on fixed random inputs and stores in
@@ -46,6 +50,8 @@ CONFIGS = {
     "gru": ("gru", "", 1, False, 104),
     "lstm_2layer_bidirectional": ("lstm", "", 2, True, 105),
     "gru_2layer_bidirectional": ("gru", "", 2, True, 106),
+    "rnn_tanh_2layer_bidirectional": ("rnn", "tanh", 2, True, 107),
+    "lstm_3layer": ("lstm", "", 3, False, 108),
 }
 
 META = ("cell", "nonlinearity", "num_layers", "bidirectional", "seed", "torch_version")
@@ -153,6 +159,8 @@ def check_interop():
         label = f"interop/{cell}{'_' + nonlinearity if nonlinearity else ''}"
         module = _module(cell, nonlinearity, 1, False).double()
         params = params_from_torch(module)
+        if not isinstance(params, dict):
+            problems.append(f"{label}: params_from_torch no longer returns a dict for one layer")
         with torch.no_grad():
             expected = (module(x, (h0, c0)) if cell == "lstm" else module(x, h0))[0].numpy()
             if cell == "rnn":
@@ -169,14 +177,122 @@ def check_interop():
                 problems.append(f"{label}: {what} output differs from the module's")
         if any(p.dtype != torch.float32 for p in single.parameters()):
             problems.append(f"{label}: params_to_torch changed a float32 module's dtype")
-        for bad in (dict(batch_first=False), dict(num_layers=2), dict(bidirectional=True)):
-            kwargs = dict(input_size=D, hidden_size=H, batch_first=True) | bad
-            cls = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell]
-            try:
-                params_from_torch(cls(**kwargs))
-                problems.append(f"{label}: params_from_torch accepted {bad}")
-            except ValueError:
-                pass
+        kwargs = dict(input_size=D, hidden_size=H, batch_first=False)
+        cls = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell]
+        try:
+            params_from_torch(cls(**kwargs))
+            problems.append(f"{label}: params_from_torch accepted batch_first=False")
+        except ValueError:
+            pass
+        for layers, bidirectional in STACKS:
+            problems += check_stack(cell, nonlinearity, layers, bidirectional)
+    return problems
+
+
+#: (num_layers, bidirectional) of the stacks check_stack converts, for every cell.
+STACKS = ((2, True), (3, False), (1, True))
+
+
+def check_stack(cell, nonlinearity, layers, bidirectional, tol=1e-12):
+    """One stacked or bidirectional module through rnncourse.interop and rnncourse.deep.
+
+    params_from_torch must give layer_params with which deep.stacked_forward reproduces the
+    module's output, h_n and c_n, and deep.stacked_backward autograd's gradients of
+    ``sum(output * G) + sum(h_n * G_h) (+ sum(c_n * G_c))``; params_to_torch must write
+    them into a fresh module (float64 and float32) that then computes the same output.
+    """
+    from rnncourse import deep
+    from rnncourse.interop import (
+        layer_states_from_torch,
+        params_from_torch,
+        params_to_torch,
+        torch_states_from_layer_states,
+    )
+
+    label = f"interop/{cell}{'_' + nonlinearity if nonlinearity else ''}"
+    label += f"/{layers}layer{'_bidirectional' if bidirectional else ''}"
+    problems = []
+    f64 = torch.float64
+    torch.manual_seed(200 + 10 * layers + bidirectional)
+    module = _module(cell, nonlinearity, layers, bidirectional).double()
+    K, B = layers * (2 if bidirectional else 1), (2 if bidirectional else 1) * H
+    x = torch.randn(N, T, D, dtype=f64, requires_grad=True)
+    h0 = (0.5 * torch.randn(K, N, H, dtype=f64)).requires_grad_()
+    c0 = (0.5 * torch.randn(K, N, H, dtype=f64)).requires_grad_()
+    if cell == "lstm":
+        output, (h_n, c_n) = module(x, (h0, c0))
+        state0 = (h0.detach().numpy(), c0.detach().numpy())
+    else:
+        output, h_n = module(x, h0)
+        state0 = h0.detach().numpy()
+    G, G_h, G_c = (torch.randn(*shape, dtype=f64) for shape in ((N, T, B), (K, N, H), (K, N, H)))
+    loss = (output * G).sum() + (h_n * G_h).sum()
+    if cell == "lstm":
+        loss = loss + (c_n * G_c).sum()
+    inputs = {"x": x, "h0": h0} | ({"c0": c0} if cell == "lstm" else {})
+    grads = _grads(loss, module, inputs)
+
+    def differs(what, ours, theirs):
+        err = float(np.max(np.abs(ours - theirs))) if ours.shape == theirs.shape else np.inf
+        if err > tol:
+            problems.append(f"{label}: {what} differs from PyTorch by {err:.3g}")
+
+    layer_params = params_from_torch(module)
+    if not isinstance(layer_params, list) or len(layer_params) != layers:
+        return [f"{label}: params_from_torch did not return a list of {layers} layers"]
+    options = {"activation": nonlinearity} if cell == "rnn" else {}
+    states0 = layer_states_from_torch(state0, cell, layers, bidirectional)
+    h, cache = deep.stacked_forward(x.detach().numpy(), states0, layer_params, cell,
+                                    bidirectional, **options)  # fmt: skip
+    differs("output", h, output.detach().numpy())
+    finals = deep.stacked_final_states(cache)
+    if cell == "lstm":
+        differs("h_n", finals[0], h_n.detach().numpy())
+        differs("c_n", finals[1], c_n.detach().numpy())
+        dfinal = (G_h.numpy(), G_c.numpy())
+    else:
+        differs("h_n", finals, h_n.detach().numpy())
+        dfinal = G_h.numpy()
+    dstates_final = layer_states_from_torch(dfinal, cell, layers, bidirectional)
+    dx, dstates0, dparams = deep.stacked_backward(G.numpy(), cache, dstates_final)
+    differs("dx", dx, grads["x"])
+    dstate0 = torch_states_from_layer_states(dstates0, cell, bidirectional)
+    if cell == "lstm":
+        differs("dh0", dstate0[0], grads["h0"])
+        differs("dc0", dstate0[1], grads["c0"])
+    else:
+        differs("dh0", dstate0, grads["h0"])
+    for layer, entry in enumerate(dparams):
+        for direction, g in enumerate(entry if bidirectional else [entry]):
+            suffix = f"_l{layer}" + ("_reverse" if direction else "")
+            w_x, w_h, *biases = g.values()
+            differs(f"dweight_ih{suffix}", w_x.T, grads["weight_ih" + suffix])
+            differs(f"dweight_hh{suffix}", w_h.T, grads["weight_hh" + suffix])
+            # the GRU's b_x, b_h are bias_ih, bias_hh; elsewhere b = their sum
+            for b, kind in zip(biases * (2 // len(biases)), ("bias_ih", "bias_hh"), strict=True):
+                differs(f"d{kind}{suffix}", b, grads[kind + suffix])
+
+    with torch.no_grad():
+        fresh = params_to_torch(layer_params, _module(cell, nonlinearity, layers, bidirectional))
+        if any(p.dtype != torch.float32 for p in fresh.parameters()):
+            problems.append(f"{label}: params_to_torch changed a float32 module's dtype")
+        other = params_to_torch(
+            layer_params, _module(cell, nonlinearity, layers, bidirectional).double()
+        )
+        again = (other(x, (h0, c0)) if cell == "lstm" else other(x, h0))[0]
+        differs("output after params_to_torch", again.numpy(), output.detach().numpy())
+    back = params_from_torch(other)
+    for layer, (ours, read) in enumerate(zip(layer_params, back, strict=True)):
+        pairs = zip(ours, read, strict=True) if bidirectional else [(ours, read)]
+        for direction, (p, q) in enumerate(pairs):
+            for key in p:
+                differs(f"round trip layer {layer} direction {direction} {key}", p[key], q[key])
+    one = layer_params[0][0] if bidirectional else layer_params[0]  # a single params dict
+    try:
+        params_to_torch(one, _module(cell, nonlinearity, layers, bidirectional))
+        problems.append(f"{label}: params_to_torch accepted one layer's params for a stack")
+    except TypeError:
+        pass
     return problems
 
 
@@ -184,10 +300,14 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare, do not write")
     parser.add_argument("--out", type=Path, default=HERE, help="folder of the .npz files")
+    parser.add_argument(
+        "--names", nargs="+", choices=list(CONFIGS), default=list(CONFIGS), metavar="NAME",
+        help="only these configurations (default: all): " + ", ".join(CONFIGS),
+    )  # fmt: skip
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     problems = []
-    for name in CONFIGS:
+    for name in args.names:
         arrays = generate(name)
         path = args.out / f"{name}.npz"
         if args.check:
@@ -200,7 +320,7 @@ def main(argv=None):
         for line in problems:
             print(line)
         print(
-            f"{len(CONFIGS)} configurations and the module converters checked, "
+            f"{len(args.names)} configurations and the module converters checked, "
             f"{len(problems)} differences"
         )
         return 1 if problems else 0
