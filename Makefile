@@ -33,12 +33,12 @@ test: setup lint
 	$(PY) -m pytest -n 2 --dist loadfile tests $(NBVAL) $(NOTEBOOKS) $(SOLUTIONS)
 
 lint: setup
-	$(VENV)/bin/ruff check rnncourse tests tools notebooks solutions exercises
-	$(VENV)/bin/ruff format --check rnncourse tests tools notebooks solutions exercises
+	$(VENV)/bin/ruff check rnncourse tests tools scripts notebooks solutions exercises
+	$(VENV)/bin/ruff format --check rnncourse tests tools scripts notebooks solutions exercises
 
 format: setup
-	$(VENV)/bin/ruff format rnncourse tests tools notebooks solutions exercises
-	$(VENV)/bin/ruff check --fix rnncourse tests tools notebooks solutions exercises
+	$(VENV)/bin/ruff format rnncourse tests tools scripts notebooks solutions exercises
+	$(VENV)/bin/ruff check --fix rnncourse tests tools scripts notebooks solutions exercises
 
 unit: setup
 	$(PY) -m pytest -n 2 tests
