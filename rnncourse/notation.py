@@ -54,6 +54,24 @@ GATED_SYMBOLS = [
     ("b_x, b_h", "b_x, b_h", "(3H,)", "GRU input-side and recurrent-side biases (as PyTorch)"),
 ]
 
+#: Attention (chapter 11). The decoder's output length is T; the source length is S.
+ATTENTION_SYMBOLS = [
+    ("S", "S", "", "source length: positions the decoder attends over"),
+    ("q", "q", "(N, H_q)", "query: a decoder state"),
+    ("k", "k", "(N, S, H_k)", "keys (and values): the encoder outputs"),
+    ("W_q, W_k, v", "W_q, W_k, v", "(H_q, A), (H_k, A), (A,)", "additive (Bahdanau) score"),
+    ("W_a", "W_a", "(H_q, H_k)", "general (Luong) score q W_a k_s^T"),
+    ("e", "scores", "(N, S)", "scores of the query against every source position"),
+    ("\\alpha", "alpha", "(N, S)", "alignment weights: softmax of the scores over S"),
+    ("m", "mask", "(N, S)", "1 for real source positions, 0 for padding"),
+    (
+        "c_t",
+        "context",
+        "(N, H_k)",
+        "context: sum over s of alpha_s k_s (chapter 11; elsewhere c_t is the LSTM cell)",
+    ),
+]
+
 #: The convention in one line, as papers write it and as the course writes it.
 ROW_VECTOR_FORM = "h_t = tanh(x_t W_xh + h_{t-1} W_hh + b_h)"
 COLUMN_VECTOR_FORM = "h_t = tanh(W_hh^T h_{t-1} + W_xh^T x_t + b_h)  (papers' W = our W^T)"
@@ -62,7 +80,7 @@ COLUMN_VECTOR_FORM = "h_t = tanh(W_hh^T h_{t-1} + W_xh^T x_t + b_h)  (papers' W 
 def table_markdown():
     """The symbol table as a Markdown string (chapter 0 displays it)."""
     lines = ["| symbol | in code | shape | meaning |", "|---|---|---|---|"]
-    for symbol, code, shape, meaning in DIMENSIONS + SYMBOLS + GATED_SYMBOLS:
+    for symbol, code, shape, meaning in DIMENSIONS + SYMBOLS + GATED_SYMBOLS + ATTENTION_SYMBOLS:
         sym = f"${symbol}$" if symbol else ""
         lines.append(f"| {sym} | `{code}` | {shape or '—'} | {meaning} |")
     return "\n".join(lines)
