@@ -18,11 +18,13 @@ New chapters add checkers with the helpers in :mod:`rnncourse.check._harness`.
 """
 
 from ._attention import additive_score, luong_general_score, masked_context
+from ._charlm import perplexity, sample_with_temperature
 from ._deep import bidirectional_forward, lstm_param_count
 from ._forecast import sliding_windows
 from ._gradcheck import numerical_gradient
 from ._gradients import clip_by_global_norm, gradient_norms_per_step
 from ._gru import gru_step_backward, gru_step_forward
+from ._long_range import adding_problem
 from ._lstm import lstm_step_backward, lstm_step_forward
 from ._result import CheckResult
 from ._rnn import rnn_forward, rnn_step_forward
@@ -33,6 +35,7 @@ __all__ = [
     "CheckResult",
     "additive_score",
     "adam_step",
+    "adding_problem",
     "bidirectional_forward",
     "clip_by_global_norm",
     "gradient_norms_per_step",
@@ -44,10 +47,12 @@ __all__ = [
     "luong_general_score",
     "masked_context",
     "numerical_gradient",
+    "perplexity",
     "rnn_backward",
     "rnn_forward",
     "rnn_step_backward",
     "rnn_step_forward",
+    "sample_with_temperature",
     "sliding_windows",
     "variational_dropout_backward",
     "variational_dropout_forward",
