@@ -29,8 +29,11 @@ lab: setup
 	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) \
 		notebooks/00_welcome.ipynb
 
+# Two pytest workers on two cores: one BLAS thread each, or they fight over the cores.
+ONE_THREAD := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+
 test: setup lint
-	$(PY) -m pytest -n 2 --dist loadfile tests $(NBVAL) $(NOTEBOOKS) $(SOLUTIONS)
+	$(ONE_THREAD) $(PY) -m pytest -n 2 --dist loadfile tests $(NBVAL) $(NOTEBOOKS) $(SOLUTIONS)
 
 lint: setup
 	$(VENV)/bin/ruff check rnncourse tests tools scripts notebooks solutions exercises
@@ -41,10 +44,10 @@ format: setup
 	$(VENV)/bin/ruff check --fix rnncourse tests tools scripts notebooks solutions exercises
 
 unit: setup
-	$(PY) -m pytest -n 2 tests
+	$(ONE_THREAD) $(PY) -m pytest -n 2 tests
 
 notebooks-test: setup
-	$(PY) -m pytest -n 2 --dist loadfile $(NBVAL) $(NOTEBOOKS) $(SOLUTIONS)
+	$(ONE_THREAD) $(PY) -m pytest -n 2 --dist loadfile $(NBVAL) $(NOTEBOOKS) $(SOLUTIONS)
 
 # Regenerate exercises/ from solutions/ (a test fails if they are out of date).
 exercises: setup
