@@ -59,3 +59,10 @@ def test_start_notebook_renders_the_map():
     nb = json.loads((ROOT / "notebooks" / "00_welcome.ipynb").read_text())
     code = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
     assert "course_map.table_markdown(" in code and "course_map.paths_markdown(" in code
+
+
+def test_every_chapter_ends_with_navigation():
+    spec = importlib.util.spec_from_file_location("nav", ROOT / "tools/update_navigation.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    assert tool.main(["--check"]) == 0, "run: python tools/update_navigation.py"
