@@ -11,7 +11,8 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9A]*.ipynb))
 SOLUTIONS := $(sort $(wildcard solutions/[0-9]*.ipynb))
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: setup lab test lint format unit notebooks-test exercises notebooks torch torch-check clean
+.PHONY: setup lab test lint format unit notebooks-test exercises notebooks torch torch-check bench clean \
+	test-browser html
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "rnncourse needs Python 3.10 or newer; run: make $(MAKECMDGOALS) PYTHON=python3.12")'
@@ -49,8 +50,10 @@ unit: setup
 notebooks-test: setup
 	$(ONE_THREAD) $(PY) -m pytest -n 2 --dist loadfile $(NBVAL) $(NOTEBOOKS) $(SOLUTIONS)
 
-# Regenerate exercises/ from solutions/ (a test fails if they are out of date).
+# Regenerate exercises/ from solutions/ (a test fails if they are out of date), after giving
+# the solutions' answer and check cells their nbgrader metadata.
 exercises: setup
+	$(PY) tools/nbgrader_metadata.py
 	$(PY) tools/make_exercises.py
 
 # Re-execute notebooks in place after changing them, so nbval has fresh outputs to compare.
@@ -63,6 +66,32 @@ torch: setup
 
 torch-check: torch
 	$(PY) tests/torch_reference/make_reference.py --check
+
+# A real browser: JupyterLab and headless Chromium run every chapter as a learner would
+# (tests/browser/run_browser.py; screenshots in artifacts/screenshots/). Installs Debian's
+# chromium when /usr/bin/chromium is missing (needs root) and Playwright into .venv; Playwright
+# drives that chromium and never downloads a browser of its own.
+BROWSER_STAMP := $(VENV)/.browser-installed
+
+$(BROWSER_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,browser]'
+	@touch $(BROWSER_STAMP)
+
+/usr/bin/chromium:
+	apt-get update && apt-get install -y chromium
+
+test-browser: $(BROWSER_STAMP) /usr/bin/chromium
+	$(PY) tests/browser/run_browser.py
+
+# The course as a static website, readable offline: artifacts/site/index.html. The first
+# build fetches the widget JavaScript with npm (cached in artifacts/vendor/).
+html: setup
+	$(PY) tools/build_site.py
+
+# Speed: training steps against min-char-rnn and PyTorch (if installed), memory, widgets,
+# notebooks. Takes a few minutes; README's "Performance" section shows its numbers.
+bench: setup
+	$(PY) -m rnncourse.bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

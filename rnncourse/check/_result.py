@@ -3,9 +3,16 @@
 A :class:`CheckResult` shows itself as one or two lines of plain text (``repr``, which nbval
 compares, so it holds no addresses, timings or random numbers) and, in JupyterLab, as a
 coloured box: green when the answer is right, amber with the likely mistake when it is not.
+
+Autograding: when nbgrader runs a notebook (``nbgrader autograde``, or ``nbgrader validate``
+and the Validate button), it sets the environment variable ``NBGRADER_EXECUTION``. Then a
+failed result raises :class:`AssertionError` with its message as soon as it is made, so the
+check cell shows an error and loses its points. Learners, who run without that variable, only
+ever see the friendly result; a checker never raises for them.
 """
 
 import html
+import os
 import re
 
 _PASS_MARK = "✓"
@@ -35,6 +42,8 @@ class CheckResult:
     - hint: the likely mistake or what to try next (``None`` when there is nothing to add)
 
     ``bool(result)`` is ``passed``, so ``assert check.rnn_step_forward(fn)`` works in autograding.
+    Under nbgrader (``NBGRADER_EXECUTION`` set) a failed result raises AssertionError instead
+    of being returned, so a plain ``check.rnn_step_forward(fn)`` cell is an autograded test.
     """
 
     __slots__ = ("passed", "name", "message", "hint")
@@ -44,6 +53,8 @@ class CheckResult:
         self.name = str(name)
         self.message = str(message)
         self.hint = None if hint is None else str(hint)
+        if not self.passed and os.environ.get("NBGRADER_EXECUTION"):
+            raise AssertionError(repr(self))
 
     def __bool__(self):
         return self.passed
