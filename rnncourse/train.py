@@ -34,7 +34,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import clipping, deep, gru, init, layers, losses, lstm, rnn
+from . import clipping, deep, fast, gru, init, layers, losses, lstm, rnn
 from ._validate import require_float_array, require_ndim, require_positive_int
 
 #: The losses ``train`` knows: name -> function(scores, y) -> (loss, dscores).
@@ -98,7 +98,17 @@ def loss_and_grads(model, x, y, state0=None, loss="cross_entropy"):
     - value: the loss, a float (the mean over steps and sequences)
     - grads: dict with a gradient for every key of ``model.params``
     - state_final: the state after the last step (to carry into the next chunk)
+
+    Computed by :func:`rnncourse.fast.loss_and_grads`: the numbers of
+    :func:`step_by_step_loss_and_grads` below (tests/test_fast.py checks that they agree),
+    with the work rearranged to run faster (about 2x at batch 32, 5x at batch 1).
     """
+    return fast.loss_and_grads(model, x, y, state0, loss)
+
+
+def step_by_step_loss_and_grads(model, x, y, state0=None, loss="cross_entropy"):
+    """:func:`loss_and_grads` through the chapters' cells, which loop over their step
+    functions: forward, output layer, loss, then the backward of each in reverse order."""
     scores, state_final, (cell_cache, head_cache) = forward(model, x, state0)
     value, dscores = LOSSES[loss](scores, y)
     dh, dW_hy, db_y = layers.linear_backward(dscores, head_cache)  # dh (N, T, H)
