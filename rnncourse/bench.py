@@ -45,7 +45,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import clipping, deep, fast, optim, train
+from . import charlm, clipping, deep, fast, optim, train
 
 SECTIONS = ("classic", "course", "memory", "widgets", "notebooks")
 CELLS = ("rnn", "lstm", "gru")
@@ -152,54 +152,30 @@ def min_char_rnn(V, H, seed=0):
     """Karpathy's min-char-rnn (2015), one training step per call, as in the gist.
 
     Column vectors and a batch of one: ``h = tanh(Wxh x + Whh h + bh)``, a dict entry per
-    time step, Adagrad with lr 0.1 and every gradient entry clipped to [-5, 5]. Returns
-    ``step(inputs, targets)``, which trains on one chunk of character ids and carries the
-    hidden state to the next chunk, as the gist's main loop does.
+    time step (:func:`rnncourse.charlm.min_char_rnn_loss`, the gist's ``lossFun``), Adagrad
+    with lr 0.1 and every gradient entry clipped to [-5, 5]. Returns ``step(inputs,
+    targets)``, which trains on one chunk of character ids and carries the hidden state to
+    the next chunk, as the gist's main loop does.
     """
     learning_rate = 1e-1
     rng = np.random.default_rng(seed)
-    Wxh = rng.standard_normal((H, V)) * 0.01  # input to hidden
-    Whh = rng.standard_normal((H, H)) * 0.01  # hidden to hidden
-    Why = rng.standard_normal((V, H)) * 0.01  # hidden to output
-    bh, by = np.zeros((H, 1)), np.zeros((V, 1))
-    params = [Wxh, Whh, Why, bh, by]
-    memory = [np.zeros_like(p) for p in params]  # Adagrad's sums of squared gradients
+    params = {
+        "Wxh": rng.standard_normal((H, V)) * 0.01,  # input to hidden
+        "Whh": rng.standard_normal((H, H)) * 0.01,  # hidden to hidden
+        "Why": rng.standard_normal((V, H)) * 0.01,  # hidden to output
+        "bh": np.zeros((H, 1)),
+        "by": np.zeros((V, 1)),
+    }
+    memory = {key: np.zeros_like(p) for key, p in params.items()}  # Adagrad's sums
     state = {"hprev": np.zeros((H, 1))}
 
-    def loss_fun(inputs, targets, hprev):
-        xs, hs, ys, ps = {}, {}, {}, {}
-        hs[-1] = np.copy(hprev)
-        loss = 0
-        for t in range(len(inputs)):  # forward pass
-            xs[t] = np.zeros((V, 1))  # encode in 1-of-k representation
-            xs[t][inputs[t]] = 1
-            hs[t] = np.tanh(np.dot(Wxh, xs[t]) + np.dot(Whh, hs[t - 1]) + bh)  # hidden state
-            ys[t] = np.dot(Why, hs[t]) + by  # unnormalised log probabilities for next chars
-            ps[t] = np.exp(ys[t]) / np.sum(np.exp(ys[t]))  # probabilities for next chars
-            loss += -np.log(ps[t][targets[t], 0])  # softmax (cross-entropy loss)
-        dWxh, dWhh, dWhy = np.zeros_like(Wxh), np.zeros_like(Whh), np.zeros_like(Why)
-        dbh, dby = np.zeros_like(bh), np.zeros_like(by)
-        dhnext = np.zeros_like(hs[0])
-        for t in reversed(range(len(inputs))):  # backward pass
-            dy = np.copy(ps[t])
-            dy[targets[t]] -= 1  # backprop into y
-            dWhy += np.dot(dy, hs[t].T)
-            dby += dy
-            dh = np.dot(Why.T, dy) + dhnext  # backprop into h
-            dhraw = (1 - hs[t] * hs[t]) * dh  # backprop through tanh nonlinearity
-            dbh += dhraw
-            dWxh += np.dot(dhraw, xs[t].T)
-            dWhh += np.dot(dhraw, hs[t - 1].T)
-            dhnext = np.dot(Whh.T, dhraw)
-        for dparam in [dWxh, dWhh, dWhy, dbh, dby]:
-            np.clip(dparam, -5, 5, out=dparam)  # clip to mitigate exploding gradients
-        return loss, dWxh, dWhh, dWhy, dbh, dby, hs[len(inputs) - 1]
-
     def step(inputs, targets):
-        loss, *grads, state["hprev"] = loss_fun(inputs, targets, state["hprev"])
-        for param, dparam, mem in zip(params, grads, memory, strict=True):
-            mem += dparam * dparam
-            param += -learning_rate * dparam / np.sqrt(mem + 1e-8)  # Adagrad update
+        loss, grads, state["hprev"] = charlm.min_char_rnn_loss(
+            inputs, targets, state["hprev"], params
+        )
+        for key, param in params.items():
+            memory[key] += grads[key] * grads[key]
+            param += -learning_rate * grads[key] / np.sqrt(memory[key] + 1e-8)  # Adagrad
         return loss
 
     return step
