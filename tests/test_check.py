@@ -173,6 +173,9 @@ def test_inner_function_not_implemented_is_named():
 # ------------------------------------------------------------------ rnn_step_forward
 
 
+ACT = {"tanh": np.tanh, "relu": lambda a: np.maximum(a, 0)}
+
+
 def _step(x_t, h_prev, p, act=np.tanh, bias=True, wx=None, wh=None):
     a = x_t @ (p["W_xh"] if wx is None else wx) + h_prev @ (p["W_hh"] if wh is None else wh)
     return act(a + (p["b_h"] if bias else 0)), None
@@ -590,10 +593,11 @@ def step_backward_from_a(dh_t, cache):
     return da @ params["W_xh"].T, da @ params["W_hh"].T, grads
 
 
-def forward_with_list(x, h0, params):
+def forward_with_list(x, h0, params, activation="tanh"):
+    act = {"tanh": np.tanh, "relu": lambda a: np.maximum(a, 0)}[activation]
     states, h_t = [], h0
     for t in range(x.shape[1]):
-        h_t = np.tanh(x[:, t] @ params["W_xh"] + h_t @ params["W_hh"] + params["b_h"])
+        h_t = act(x[:, t] @ params["W_xh"] + h_t @ params["W_hh"] + params["b_h"])
         states.append(h_t)
     return np.stack(states, axis=1), [x, h0]
 
@@ -616,7 +620,10 @@ def backward_with_own_step(dh, cache):
         (check.rnn_step_backward, step_backward_from_a),
         (check.rnn_forward, forward_with_list),
         (check.rnn_backward, backward_with_own_step),
-        (check.rnn_step_forward, lambda x, h, p, activation="tanh": rnn.rnn_step_forward(x, h, p)),
+        (
+            check.rnn_step_forward,
+            lambda x, h, p, activation="tanh": _step(x, h, p, act=ACT[activation]),
+        ),
     ],
 )
 def test_other_right_answers_pass(checker, fn):
@@ -633,3 +640,24 @@ def test_exception_with_a_broken_str():
         raise Odd()
 
     assert_fails(check.rnn_step_forward(raises), "your function raised Odd")
+
+
+# ------------------------------------------------------------------ the activation argument
+
+
+def test_ignoring_the_activation_is_named():
+    def always_tanh(x_t, h_prev, params, activation="tanh"):
+        return _step(x_t, h_prev, params)
+
+    def always_tanh_forward(x, h0, params, activation="tanh"):
+        return forward_with_list(x, h0, params)
+
+    assert_hint(check.rnn_step_forward(always_tanh), "activation it is given")
+    assert_hint(check.rnn_forward(always_tanh_forward), "activation it is given")
+
+
+def test_missing_activation_parameter_is_named():
+    def no_activation(x_t, h_prev, params):
+        return _step(x_t, h_prev, params)
+
+    assert_hint(check.rnn_step_forward(no_activation), "activation=")

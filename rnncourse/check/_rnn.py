@@ -63,6 +63,27 @@ def problems(step=False):
     return out
 
 
+# ---------------------------------------------------------------- the activation argument
+
+ACTIVATION_HINT = (
+    "the cell must use the activation it is given: "
+    "`act, _ = get_activation(activation)` and `h_t = act(a_t)`, not always `np.tanh`."
+)
+
+
+def _check_activation(fn, args, reference, name, where):
+    """Call ``fn(*args, activation="relu")`` and compare its first output with the
+    package's ``reference(*args, "relu")``: a cell that ignores the argument is told so."""
+    hints = [(TypeError, "activation", "keep the parameter `activation=\"tanh\"` in the "
+              "function's signature and use it.")]  # fmt: skip
+    out = call(fn, *copy_tree(args), activation="relu", hints=hints)
+    got, _ = expect_tuple(out, (name, "cache"), f"return the cache too: `return {name}, cache`.")
+    expected = reference(*args, "relu")[0]
+    tanh_version = reference(*args, "tanh")[0]
+    expect_array(got, name, expected.shape, "(N, H)" if got.ndim == 2 else "(N, T, H)")
+    diagnose(name, got, expected, [(ACTIVATION_HINT, tanh_version)], where)
+
+
 # ---------------------------------------------------------------- rnn_step_forward
 
 
@@ -127,7 +148,10 @@ def rnn_step_forward(fn):
         expected, _ = rnn.rnn_step_forward(x_t, h_prev, prob.params)
         variants = _step_forward_variants(x_t, h_prev, prob.params)
         diagnose("h_t", h_t, expected, variants, prob.where)
-    return "h_t matches the reference on all 3 test cases."
+    prob = problems(step=True)[1]
+    where = ' with activation="relu"' + prob.where
+    _check_activation(fn, (prob.x[:, 0], prob.h0, prob.params), rnn.rnn_step_forward, "h_t", where)
+    return 'h_t matches the reference on all 3 test cases, and with activation="relu".'
 
 
 # ---------------------------------------------------------------- rnn_forward
@@ -198,4 +222,7 @@ def rnn_forward(fn):
         expected, _ = rnn.rnn_forward(prob.x, prob.h0, prob.params)
         variants = _forward_variants(prob.x, prob.h0, prob.params, expected)
         diagnose("h", h, expected, variants, prob.where)
-    return "h matches the reference on all 3 test cases."
+    prob = problems()[1]
+    where = ' with activation="relu"' + prob.where
+    _check_activation(fn, (prob.x, prob.h0, prob.params), rnn.rnn_forward, "h", where)
+    return 'h matches the reference on all 3 test cases, and with activation="relu".'
