@@ -120,3 +120,41 @@ def require_positive_int(name, value, minimum=1):
     if value < minimum:
         raise ValueError(f"{name} must be at least {minimum}, but got {value}.")
     return int(value)
+
+
+def require_gate_columns(params, sizes, cell, gates):
+    """For a gated cell whose parameters stack ``len(gates)`` blocks of H columns, check that
+    the stacked width (the letter ``"<k>H"`` in ``sizes``) is k times H; return (D, H)."""
+    k, H = len(gates), sizes["H"]
+    if sizes[f"{k}H"] != k * H:
+        raise ValueError(
+            f"params['W_h'] has shape {params['W_h'].shape}, so H={H}, and the {cell} needs "
+            f"{k}H={k * H} columns (gates {', '.join(gates)}), but its parameters have "
+            f"{sizes[f'{k}H']}."
+        )
+    return sizes["D"], H
+
+
+def require_step_inputs(x_t, states, D, H, input_weights, recurrent_weights, params):
+    """Check one step's inputs: x_t (N, D) and every state in ``states`` (a dict name ->
+    array, each (N, H)): float arrays of the parameters' dtype, finite, N >= 1.
+
+    ``input_weights`` and ``recurrent_weights`` name the parameters D and H come from, so a
+    message can say where the expected size comes from.
+    """
+    require_float_array("x_t", x_t)
+    require_ndim("x_t", x_t, "(N, D)")
+    if x_t.shape[1] != D:
+        raise ValueError(
+            f"x_t has shape {x_t.shape} but {input_weights} has D={D} rows: x_t must be (N, {D})."
+        )
+    require_batch("x_t", x_t)
+    why = f"(N={x_t.shape[0]} from x_t, H={H} from {recurrent_weights})"
+    for name, state in states.items():
+        require_float_array(name, state)
+        require_shape(name, state, (x_t.shape[0], H), "(N, H)", why)
+    require_same_dtype(
+        f"params[{input_weights!r}]", params[input_weights], x_t=x_t, **states
+    )  # fmt: skip
+    for name, array in {"x_t": x_t, **states}.items():
+        require_finite(name, array)

@@ -38,13 +38,13 @@ import numpy as np
 
 from . import init
 from ._validate import (
-    require_batch,
-    require_finite,
     require_float_array,
+    require_gate_columns,
     require_ndim,
     require_params,
     require_same_dtype,
     require_shape,
+    require_step_inputs,
 )
 from .activations import sigmoid
 
@@ -94,13 +94,7 @@ def init_params(D, H, rng, *, w_x="xavier_uniform", w_h="orthogonal", dtype=np.f
 def _check_params(params):
     """Validate params and return (D, H)."""
     sizes = require_params(params, PARAM_SHAPES, "GRU")
-    D, H = sizes["D"], sizes["H"]
-    if sizes["3H"] != 3 * H:
-        raise ValueError(
-            f"params['W_h'] has shape {params['W_h'].shape}, so H={H}, and the GRU needs "
-            f"3H={3 * H} columns (gates r, z, n), but W_x, W_h, b_x and b_h have {sizes['3H']}."
-        )
-    return D, H
+    return require_gate_columns(params, sizes, "GRU", GATES)
 
 
 def gate_weights(params, gate):
@@ -129,19 +123,7 @@ def _check_reset_after(reset_after):
 def _check_step_inputs(x_t, h_prev, params, reset_after):
     D, H = _check_params(params)
     _check_reset_after(reset_after)
-    require_float_array("x_t", x_t)
-    require_ndim("x_t", x_t, "(N, D)")
-    if x_t.shape[1] != D:
-        raise ValueError(f"x_t has shape {x_t.shape} but W_x has D={D} rows: x_t must be (N, {D}).")
-    require_batch("x_t", x_t)
-    require_float_array("h_prev", h_prev)
-    require_shape(
-        "h_prev", h_prev, (x_t.shape[0], H), "(N, H)",
-        f"(N={x_t.shape[0]} from x_t, H={H} from W_h)",
-    )  # fmt: skip
-    require_same_dtype("params['W_x']", params["W_x"], x_t=x_t, h_prev=h_prev)
-    require_finite("x_t", x_t)
-    require_finite("h_prev", h_prev)
+    require_step_inputs(x_t, {"h_prev": h_prev}, D, H, "W_x", "W_h", params)
     return H
 
 

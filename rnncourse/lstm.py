@@ -31,13 +31,13 @@ import numpy as np
 
 from . import init
 from ._validate import (
-    require_batch,
-    require_finite,
     require_float_array,
+    require_gate_columns,
     require_ndim,
     require_params,
     require_same_dtype,
     require_shape,
+    require_step_inputs,
 )
 from .activations import sigmoid
 
@@ -92,13 +92,7 @@ def init_params(
 def _check_params(params):
     """Validate params and return (D, H)."""
     sizes = require_params(params, PARAM_SHAPES, "LSTM")
-    D, H = sizes["D"], sizes["H"]
-    if sizes["4H"] != 4 * H:
-        raise ValueError(
-            f"params['W_h'] has shape {params['W_h'].shape}, so H={H}, and the LSTM needs "
-            f"4H={4 * H} columns (gates i, f, g, o), but W_x, W_h and b have {sizes['4H']}."
-        )
-    return D, H
+    return require_gate_columns(params, sizes, "LSTM", GATES)
 
 
 def gate_weights(params, gate):
@@ -116,20 +110,8 @@ def gate_weights(params, gate):
 
 def _check_step_inputs(x_t, h_prev, c_prev, params):
     D, H = _check_params(params)
-    require_float_array("x_t", x_t)
-    require_ndim("x_t", x_t, "(N, D)")
-    if x_t.shape[1] != D:
-        raise ValueError(f"x_t has shape {x_t.shape} but W_x has D={D} rows: x_t must be (N, {D}).")
-    require_batch("x_t", x_t)
-    why = f"(N={x_t.shape[0]} from x_t, H={H} from W_h)"
-    require_float_array("h_prev", h_prev)
-    require_shape("h_prev", h_prev, (x_t.shape[0], H), "(N, H)", why)
-    require_float_array("c_prev", c_prev)
-    require_shape("c_prev", c_prev, (x_t.shape[0], H), "(N, H)", why)
-    require_same_dtype("params['W_x']", params["W_x"], x_t=x_t, h_prev=h_prev, c_prev=c_prev)
-    require_finite("x_t", x_t)
-    require_finite("h_prev", h_prev)
-    require_finite("c_prev", c_prev)
+    states = {"h_prev": h_prev, "c_prev": c_prev}
+    require_step_inputs(x_t, states, D, H, "W_x", "W_h", params)
     return H
 
 

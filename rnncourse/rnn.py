@@ -22,13 +22,11 @@ import numpy as np
 
 from . import init
 from ._validate import (
-    require_batch,
-    require_finite,
     require_float_array,
     require_ndim,
     require_params,
-    require_same_dtype,
     require_shape,
+    require_step_inputs,
 )
 from .activations import get_activation
 
@@ -68,22 +66,8 @@ def init_params(D, H, rng, *, w_xh="xavier_uniform", w_hh="orthogonal", dtype=np
 
 def _check_step_inputs(x_t, h_prev, params):
     sizes = require_params(params, PARAM_SHAPES, "RNN")
-    D, H = sizes["D"], sizes["H"]
-    require_float_array("x_t", x_t)
-    require_ndim("x_t", x_t, "(N, D)")
-    if x_t.shape[1] != D:
-        raise ValueError(
-            f"x_t has shape {x_t.shape} but W_xh has D={D} rows: x_t must be (N, {D})."
-        )
-    require_batch("x_t", x_t)
-    require_float_array("h_prev", h_prev)
-    require_shape(
-        "h_prev", h_prev, (x_t.shape[0], H), "(N, H)",
-        f"(N={x_t.shape[0]} from x_t, H={H} from W_hh)",
-    )  # fmt: skip
-    require_same_dtype("params['W_xh']", params["W_xh"], x_t=x_t, h_prev=h_prev)
-    require_finite("x_t", x_t)
-    require_finite("h_prev", h_prev)
+    states = {"h_prev": h_prev}
+    require_step_inputs(x_t, states, sizes["D"], sizes["H"], "W_xh", "W_hh", params)
 
 
 def rnn_step_forward(x_t, h_prev, params, activation="tanh"):
