@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import gradients
+from ._controls import bind
 
 #: Recurrent matrices before scaling: label -> scheme of rnncourse.init.
 MATRICES = {"orthogonal": "orthogonal", "random normal": "xavier_normal"}
@@ -182,18 +183,9 @@ def build_gradient_flow(
         summary.value = summary_html(flow, state["cell"], state["activation"])
         activation_dropdown.disabled = state["cell"] != "rnn"
 
-    def setter(key):
-        def on_change(change):
-            state[key] = change["new"]
-            redraw()
-
-        return on_change
-
-    rho_slider.observe(setter("rho"), names="value")
-    activation_dropdown.observe(setter("activation"), names="value")
-    T_slider.observe(setter("T"), names="value")
-    cell_buttons.observe(setter("cell"), names="value")
-    matrix_buttons.observe(setter("matrix"), names="value")
+    controls = {"rho": rho_slider, "activation": activation_dropdown, "T": T_slider,
+                "cell": cell_buttons, "matrix": matrix_buttons}  # fmt: skip
+    bind(controls, state, redraw)
     redraw()
 
     controls = widgets.VBox(

@@ -29,6 +29,7 @@ import numpy as np
 
 from .. import gru
 from .._validate import require_positive_int
+from ._controls import bind
 
 #: Input patterns offered, name -> description.
 PATTERNS = {
@@ -274,13 +275,6 @@ def gru_gate_explorer(
                     k += 1
         summary.value = _summary(new)
 
-    def callback_for(key):
-        def on_change(change):
-            state[key] = change["new"]
-            redraw()
-
-        return on_change
-
     def gate_callback(gate):
         def on_change(change):
             state["modes"][gate] = change["new"]
@@ -288,8 +282,8 @@ def gru_gate_explorer(
 
         return on_change
 
-    for key in ("pattern", "input_scale", "z_bias", "reset_after"):
-        controls[key].observe(callback_for(key), names="value")
+    bind({key: controls[key] for key in ("pattern", "input_scale", "z_bias", "reset_after")},
+         state, redraw)  # fmt: skip
     for gate in GATES:
         controls[f"{gate} gate"].observe(gate_callback(gate), names="value")
 

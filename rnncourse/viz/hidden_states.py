@@ -22,6 +22,7 @@ import numpy as np
 from .. import init, rnn
 from .._validate import require_positive_int
 from ..activations import CELL_ACTIVATIONS
+from ._controls import bind
 
 #: Input patterns the explorer offers, name -> description.
 PATTERNS = {
@@ -191,15 +192,7 @@ def hidden_state_explorer(pattern="pulse", scale=0.9, activation="tanh", T=40, H
             fig.data[2].x, fig.data[2].y = t, new.norms
         summary.value = _summary(new, state["scale"])
 
-    def callback_for(key):
-        def on_change(change):
-            state[key] = change["new"]
-            redraw()
-
-        return on_change
-
-    for key, control in controls.items():
-        control.observe(callback_for(key), names="value")
+    bind(controls, state, redraw)
 
     box = widgets.VBox(
         [

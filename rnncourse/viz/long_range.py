@@ -18,6 +18,7 @@ import numpy as np
 
 from ..data import long_range as data
 from ..long_range import final_values
+from ._controls import bind
 
 #: Colours and labels of the models, the same in every figure.
 MODEL_COLORS = {"rnn": "#d62728", "lstm": "#1f77b4", "gru": "#2ca02c", "irnn": "#9467bd"}
@@ -396,15 +397,7 @@ def build_sweep_explorer(sweep, T=None, metric="mse"):
                                  row=1, col=col)  # fmt: skip
             fig.layout.annotations[0].text = f"learning curves at T = {state['T']}"
 
-    def setter(key):
-        def on_change(change):
-            state[key] = change["new"]
-            redraw()
-
-        return on_change
-
-    T_buttons.observe(setter("T"), names="value")
-    metric_buttons.observe(setter("metric"), names="value")
+    bind({"T": T_buttons, "metric": metric_buttons}, state, redraw)
     redraw()
     box = widgets.VBox([T_buttons, metric_buttons, fig])
     return SweepExplorer(box, fig, T_buttons, metric_buttons, state)

@@ -27,6 +27,7 @@ import numpy as np
 from .. import deep
 from .._deep_checks import check_bidirectional, check_cell
 from .._validate import require_positive_int
+from ._controls import bind
 
 L_RANGE = (1, 3)  # layers offered by the widget
 T_RANGE = (2, 10)  # time steps offered by the widget
@@ -200,15 +201,7 @@ def receptive_field_explorer(cell="rnn", L=2, bidirectional=True, T=6, H=3, seed
             fig.layout.height = _height(len(new_labels))
         summary.value = _summary(new)
 
-    def callback_for(key):
-        def on_change(change):
-            state[key] = change["new"]
-            redraw()
-
-        return on_change
-
-    for key, control in controls.items():
-        control.observe(callback_for(key), names="value")
+    bind(controls, state, redraw)
 
     box = widgets.VBox(
         [

@@ -21,6 +21,7 @@ import html
 import numpy as np
 
 from .. import charlm
+from ._controls import bind
 
 #: Characters sampled per view.
 N_CHARS = 100
@@ -117,19 +118,12 @@ def temperature_sampler(model, vocab, prompt="", temperature=1.0, seed=0, n_char
             fig.data[0].y = new["probs"]
         text.value = render_text(new)
 
-    def on_setting(key):
-        def on_change(change):
-            state[key] = change["new"]  # same seed: only this setting changes the text
-            redraw()
-
-        return on_change
-
     def on_regenerate(_button):
         state["seed"] += 1
         redraw()
 
-    controls["temperature"].observe(on_setting("temperature"), names="value")
-    controls["prompt"].observe(on_setting("prompt"), names="value")
+    # same seed: only the changed setting changes the text
+    bind({key: controls[key] for key in ("temperature", "prompt")}, state, redraw)
     controls["regenerate"].on_click(on_regenerate)
 
     box = widgets.VBox([widgets.HBox(list(controls.values())), text, fig])
