@@ -6,30 +6,35 @@ function that checks its inputs, keeps one cache per step and computes every gra
 every step: the clearest way to learn BPTT, and the code the chapters show. Training for
 minutes wants the same numbers with less work per step. The functions here compute the same
 functions (tests/test_fast.py compares them with the step-by-step cells in float64 and
-float32 and checks their gradients numerically), rearranged in six ways:
+float32 and checks their gradients numerically), rearranged in seven ways:
 
 1. **Check once.** The inputs are checked once per sequence, not at every step.
-2. **Hoist the input projection.** ``x_t W_x + b`` does not depend on h_{t-1}, so it is
-   computed for all T steps with one matrix product before the loop. Inside the loop only
-   ``h_{t-1} W_h`` is left: one product per step, with all gates stacked in its columns.
-3. **Time-major buffers.** The states of all steps live in one array ``Hs`` (T+1, N, H) with
-   ``Hs[0] = h_0`` and ``Hs[t] = h_t``, so ``Hs[t]`` is contiguous and ``Hs[:-1]`` is every
-   h_{t-1} at once, a (T*N, H) matrix without a copy.
-4. **Parameter gradients after the loop.** Backward keeps in the loop only what the
+2. **Columns.** Inside the loop a state is a (H, N) matrix, one column per sequence, as in
+   min-char-rnn's column vectors: ``a_t = W_h^T h_{t-1}``, a (G, H) @ (H, N) product.
+   It is the transpose of the chapters' ``h_{t-1} W_h`` and the same numbers, but BLAS
+   runs this shape about 1.3x faster at the course's sizes (measured by
+   ``python -m rnncourse.bench``), and every gate's rows ``a[:H]``, ``a[H:2H]``, ... are
+   then one contiguous block of memory, so the element-wise work never strides.
+3. **Hoist the input projection.** ``W_x^T x_t + b`` does not depend on h_{t-1}, so it is
+   computed for all T steps in one call before the loop. Inside the loop only
+   ``W_h^T h_{t-1}`` is left: one product per step, with all gates stacked in its rows.
+4. **Step-major buffers.** The states of all steps live in one array ``Hs`` (T+1, H, N)
+   with ``Hs[0] = h_0`` and ``Hs[t] = h_t``, so each step reads and writes whole blocks.
+5. **Parameter gradients after the loop.** Backward keeps in the loop only what the
    recurrence needs: the gradient ``da_t`` of each step's pre-activation, stored in ``DA``
-   (T, N, G), and ``dh_{t-1} = da_t W_h^T``. The shared weights' gradients are sums over the
-   steps, ``dW_h = sum_t h_{t-1}^T da_t``, which is one product ``Hs[:-1]^T DA`` over all
-   T*N rows; the same for dW_x and the biases.
-5. **No dx unless asked.** Training does not need the gradient of the data, so
-   :func:`loss_and_grads` skips the product ``DA W_x^T``.
-6. **Reuse memory.** The first write to a fresh page of memory costs the operating system a
+   (T, G, N), and ``dh_{t-1} = W_h da_t``. The shared weights' gradients are sums over the
+   steps, ``dW_h = sum_t h_{t-1} da_t^T``: one product over all T*N columns at once,
+   after turning DA and Hs into (G, T*N) and (H, T*N) matrices with one copy each.
+6. **No dx unless asked.** Training does not need the gradient of the data, so
+   :func:`loss_and_grads` skips the product ``W_x DA``.
+7. **Reuse memory.** The first write to a fresh page of memory costs the operating system a
    page fault (about a microsecond per 4 KB), and a training step at the course's sizes
    fills tens of megabytes of buffers. :func:`loss_and_grads` keeps its buffers in a
    :class:`Workspace` and reuses them at the next step of the same shape.
 
 Sigmoid gates go through ``tanh``: ``sigmoid(a) = (1 + tanh(a / 2)) / 2``, and the LSTM's
-candidate is ``g = tanh(a_g)``. With the columns of the sigmoid gates of W_x, W_h and b
-halved once (``scale``), one ``tanh`` of the whole (N, 4H) pre-activation gives u, then
+candidate is ``g = tanh(a_g)``. With the rows of the sigmoid gates of W_x, W_h and b
+halved once (``scale``), one ``tanh`` of the whole (4H, N) pre-activation gives u, then
 ``(1 + u) / 2`` is every sigmoid gate and u's g block is g. The derivative of a gate with
 respect to its pre-activation is ``scale**2 * (1 - u**2)`` for all four blocks alike.
 
@@ -40,7 +45,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import gru, layers, lstm, rnn
+from . import gru, lstm, rnn
 from ._deep_checks import check_cell, check_options, check_state
 from ._validate import (
     require_finite,
@@ -51,10 +56,9 @@ from ._validate import (
     require_shape,
 )
 from .activations import get_activation
-from .losses import mse_loss, softmax_cross_entropy
 
 #: The losses :func:`loss_and_grads` knows, as in :mod:`rnncourse.train`.
-LOSSES = {"cross_entropy": softmax_cross_entropy, "mse": mse_loss}
+LOSSES = ("cross_entropy", "mse")
 
 
 class Workspace:
@@ -79,255 +83,334 @@ def _empty(ws, name, shape, dtype):
     return np.empty(shape, dtype) if ws is None else ws.empty(name, shape, dtype)
 
 
-def _time_major(x, ws=None, name="X"):
-    """(N, T, D) -> a contiguous (T, N, D) copy."""
-    out = _empty(ws, name, (x.shape[1], x.shape[0]) + x.shape[2:], x.dtype)
-    np.copyto(out, x.swapaxes(0, 1))
+def _copy(ws, name, view):
+    """A contiguous copy of ``view`` (e.g. a transposed view), in the workspace."""
+    out = _empty(ws, name, view.shape, view.dtype)
+    np.copyto(out, view)
     return out
 
 
-def _project(X, W, b, out):
-    """The input's part of every step's pre-activation, X (T, N, D) @ W (D, G) + b, into
-    ``out`` (T, N, G): one product for all steps."""
-    T, N, D = X.shape
-    np.matmul(X.reshape(T * N, D), W, out=out.reshape(T * N, -1))  # (T*N, D) @ (D, G)
-    out += b
-    return out
+class Inputs(NamedTuple):
+    """The batch x (N, T, D), in the two layouts the path needs, each with a 1 appended to
+    every x_t so that one product also adds the bias: ``[W_x; b]^T [x_t; 1] = W_x^T x_t + b``."""
+
+    columns: np.ndarray  # (T, D+1, N): [x_t; 1] as columns, for the input projection
+    rows: np.ndarray  # (T*N, D+1): every step's [x_t; 1]^T rows, for dW_x and db
 
 
-def _rows(a):
-    """(T, N, ...) -> (T*N, ...): every step's rows in one matrix (a view)."""
-    return a.reshape((a.shape[0] * a.shape[1],) + a.shape[2:])
+def _inputs(x, ws=None):
+    N, T, D = x.shape
+    columns = _empty(ws, "X_columns", (T, D + 1, N), x.dtype)
+    np.copyto(columns[:, :D], x.transpose(1, 2, 0))
+    columns[:, D] = 1
+    rows = _empty(ws, "X_rows", (T, N, D + 1), x.dtype)
+    np.copyto(rows[..., :D], x.swapaxes(0, 1))
+    rows[..., D] = 1
+    return Inputs(columns, rows.reshape(T * N, D + 1))
+
+
+def _project(W, b, X, out):
+    """The input's part of every step's pre-activation, ``W^T x_t + b`` for t = 1..T, into
+    ``out`` (T, G, N): W (D, G), b (G,), X.columns (T, D+1, N). One call; numpy loops over
+    the T steps in C."""
+    Wb = np.concatenate([W.T, b[:, None]], axis=1)  # (G, D+1): [W; b]^T
+    return np.matmul(Wb, X.columns, out=out)  # (G, D+1) @ (T, D+1, N) -> (T, G, N)
 
 
 def _gate_scale(blocks, H, dtype):
-    """(G,) scale per column: 1/2 for a sigmoid block ("s"), 1 for a tanh block ("t")."""
+    """(G,) scale per row: 1/2 for a sigmoid block ("s"), 1 for a tanh block ("t")."""
     return np.repeat(np.array([0.5 if k == "s" else 1.0 for k in blocks], dtype=dtype), H)
+
+
+def _by_columns(DA, ws, name="DA_columns"):
+    """(T, G, N) -> (G, T*N): step t's columns are t*N .. t*N+N-1, as in X.rows."""
+    T, G, N = DA.shape
+    return _copy(ws, name, DA.transpose(1, 0, 2)).reshape(G, T * N)
+
+
+def _states_by_columns(Hs, ws):
+    """Hs (T+1, H, N) -> Hc (H, T+1, N): every state's columns side by side (one copy)."""
+    return _copy(ws, "H_columns", Hs.transpose(1, 0, 2))
+
+
+def _before_and_after(Hc):
+    """Views of Hc (H, T+1, N): h_0..h_{T-1} and h_1..h_T, each (H, T*N) with step t's
+    columns where :func:`_by_columns` puts them."""
+    H, T1, N = Hc.shape
+    return Hc[:, :-1].reshape(H, (T1 - 1) * N), Hc[:, 1:].reshape(H, (T1 - 1) * N)
+
+
+def _input_grads(DAc, X):
+    """dW_x (D, G) and db (G,) from DAc (G, T*N): sums over every step and sequence, in one
+    product with the rows [x_t; 1]^T."""
+    dWb = DAc @ X.rows  # (G, T*N) @ (T*N, D+1)
+    return dWb[:, :-1].T.copy(), dWb[:, -1].copy()
+
+
+def _weight_grads(DAc, X, H_prev):
+    """dW_x (D, G), dW_h (H, G), db (G,) from DAc (G, T*N): sums over every step and sequence,
+    each one product."""
+    dW_x, db = _input_grads(DAc, X)
+    dW_h = (DAc @ H_prev.T).T.copy()  # (G, T*N) @ (T*N, H), then (H, G)
+    return dW_x, dW_h, db
 
 
 # ---------------------------------------------------------------- RNN
 
 
 class RNNCache(NamedTuple):
-    X: np.ndarray  # (T, N, D) inputs, time-major
-    Hs: np.ndarray  # (T+1, N, H): h_0, h_1, ..., h_T
+    X: Inputs
+    Hs: np.ndarray  # (T+1, H, N): h_0, h_1, ..., h_T, as columns
+    Hc: np.ndarray  # (H, T+1, N): the same states side by side
     params: dict
     activation: str
 
 
 def rnn_forward(X, h0, params, activation="tanh", ws=None):
-    """h_t = act(x_t W_xh + h_{t-1} W_hh + b_h) for t = 1..T; X (T, N, D), h0 (N, H)."""
+    """h_t = act(W_xh^T x_t + W_hh^T h_{t-1} + b_h) for t = 1..T, in columns; h0 (H, N)."""
     act, _ = get_activation(activation)
-    T, N, _ = X.shape
-    H = h0.shape[1]
-    A = _project(X, params["W_xh"], params["b_h"], _empty(ws, "A", (T, N, H), X.dtype))
-    W_hh = params["W_hh"]
-    Hs = _empty(ws, "Hs", (T + 1, N, H), X.dtype)
+    T, N = X.columns.shape[0], X.columns.shape[2]
+    H = h0.shape[0]
+    dtype = h0.dtype
+    A = _project(params["W_xh"], params["b_h"], X, _empty(ws, "A", (T, H, N), dtype))
+    W_hh_T = np.ascontiguousarray(params["W_hh"].T)  # (H, H)
+    Hs = _empty(ws, "Hs", (T + 1, H, N), dtype)
     Hs[0] = h0
+    z = np.empty((H, N), dtype)
     for t in range(T):
         a = A[t]
-        a += Hs[t] @ W_hh  # a_t = (x_t W_xh + b_h) + h_{t-1} W_hh: one product per step
-        Hs[t + 1] = act(a)
-    return Hs, RNNCache(X, Hs, params, activation)
+        a += np.matmul(W_hh_T, Hs[t], out=z)  # one product per step, (H, H) @ (H, N)
+        if activation == "tanh":
+            np.tanh(a, out=Hs[t + 1])
+        else:
+            Hs[t + 1] = act(a)
+    return Hs, RNNCache(X, Hs, _states_by_columns(Hs, ws), params, activation)
 
 
 def rnn_backward(dH, cache, need_dx=False, ws=None):
-    """BPTT for :func:`rnn_forward`; dH (T, N, H) from the outputs. Returns dX, dh0, grads."""
-    X, Hs, params, activation = cache
+    """BPTT for :func:`rnn_forward`; dH (T, H, N) from the outputs. Returns dX (T, D, N),
+    dh0 (H, N), grads."""
+    X, Hs, Hc, params, activation = cache
     _, act_grad = get_activation(activation)
-    W_hh_T = np.ascontiguousarray(params["W_hh"].T)  # (H, H), contiguous for the products
-    DA = _empty(ws, "DA", dH.shape, dH.dtype)  # (T, N, H): da_t of every step
+    W_hh = params["W_hh"]  # (H, H): dh_{t-1} = W_hh da_t
+    DA = _empty(ws, "DA", dH.shape, dH.dtype)  # (T, H, N): da_t of every step
     dh_next = np.zeros_like(dH[0])  # gradient reaching h_t from the future; none after T
     for t in reversed(range(dH.shape[0])):
         da = np.add(dH[t], dh_next, out=DA[t])  # from the output at t, and from step t+1
         da *= act_grad(Hs[t + 1])  # through the activation, e.g. tanh' = 1 - h_t**2
-        dh_next = da @ W_hh_T  # (N, H) @ (H, H) -> dh_{t-1}
-    grads = {
-        "W_xh": _rows(X).T @ _rows(DA),  # (D, T*N) @ (T*N, H): summed over steps and rows
-        "W_hh": _rows(Hs[:-1]).T @ _rows(DA),  # every h_{t-1}: (H, T*N) @ (T*N, H)
-        "b_h": _rows(DA).sum(axis=0),
-    }
-    dX = (DA @ params["W_xh"].T) if need_dx else None  # (T, N, H) @ (H, D)
-    return dX, dh_next, grads
+        dh_next = W_hh @ da  # (H, H) @ (H, N) -> dh_{t-1}
+    DAc = _by_columns(DA, ws)
+    H_prev, _ = _before_and_after(Hc)
+    dW_xh, dW_hh, db_h = _weight_grads(DAc, X, H_prev)
+    dX = np.matmul(params["W_xh"], DA) if need_dx else None  # (D, H) @ (T, H, N)
+    return dX, dh_next, {"W_xh": dW_xh, "W_hh": dW_hh, "b_h": db_h}
 
 
 # ---------------------------------------------------------------- LSTM
 
 
 class LSTMCache(NamedTuple):
-    X: np.ndarray  # (T, N, D)
-    Hs: np.ndarray  # (T+1, N, H): h_0..h_T
-    Cs: np.ndarray  # (T+1, N, H): c_0..c_T
-    U: np.ndarray  # (T, N, 4H): u = tanh(scale * a), blocks i, f, g, o; the g block is g
-    tanh_c: np.ndarray  # (T, N, H): tanh(c_t)
-    scale: np.ndarray  # (4H,): 1/2 in the columns of i, f, o; 1 in g's
+    X: Inputs
+    Hs: np.ndarray  # (T+1, H, N): h_0..h_T
+    Hc: np.ndarray  # (H, T+1, N): the same states side by side
+    Cs: np.ndarray  # (T+1, H, N): c_0..c_T
+    U: np.ndarray  # (T, 4H, N): u = tanh(scale * a), blocks i, f, g, o; the g block is g
+    S: np.ndarray  # (T, 4H, N): (1 + u) / 2, so the blocks i, f, o are the gates
+    tanh_c: np.ndarray  # (T, H, N): tanh(c_t)
+    scale: np.ndarray  # (4H,): 1/2 in the rows of i, f, o; 1 in g's
     params: dict
 
 
 def _sigmoid_gates(u, out, H):
     """i, f, o from u = tanh(a/2): sigmoid(a) = (1 + u) / 2, computed for all four blocks into
-    ``out`` (N, 4H) at once (the g block's value is not used)."""
+    ``out`` (4H, N) at once (the g block's value is not used)."""
     np.multiply(u, 0.5, out=out)
     out += 0.5
-    return out[:, :H], out[:, H : 2 * H], out[:, 3 * H :]
+    return _gates(out, H)
+
+
+def _gates(s, H):
+    """The blocks i, f, o of s (4H, N)."""
+    return s[:H], s[H : 2 * H], s[3 * H :]
 
 
 def lstm_forward(X, h0, c0, params, ws=None):
-    """The LSTM of :mod:`rnncourse.lstm` over X (T, N, D) from h0, c0 (N, H)."""
-    T, N, _ = X.shape
-    H = h0.shape[1]
-    dtype = X.dtype
+    """The LSTM of :mod:`rnncourse.lstm` over the inputs X, from h0, c0 (H, N)."""
+    T, N = X.columns.shape[0], X.columns.shape[2]
+    H = h0.shape[0]
+    dtype = h0.dtype
     s = _gate_scale("ssts", H, dtype)  # i, f, o: tanh(a/2); g: tanh(a)
-    U = _project(X, params["W_x"] * s, params["b"] * s, _empty(ws, "U", (T, N, 4 * H), dtype))
-    W_h = params["W_h"] * s
-    Hs, Cs = _empty(ws, "Hs", (T + 1, N, H), dtype), _empty(ws, "Cs", (T + 1, N, H), dtype)
+    U = _project(params["W_x"] * s, params["b"] * s, X, _empty(ws, "U", (T, 4 * H, N), dtype))
+    W_h_T = np.ascontiguousarray((params["W_h"] * s).T)  # (4H, H)
+    Hs, Cs = _empty(ws, "Hs", (T + 1, H, N), dtype), _empty(ws, "Cs", (T + 1, H, N), dtype)
     Hs[0], Cs[0] = h0, c0
-    tanh_c = _empty(ws, "tanh_c", (T, N, H), dtype)
-    sig = np.empty((N, 4 * H), dtype)  # reused at every step
+    S = _empty(ws, "S", U.shape, dtype)  # the gates, kept for backward
+    tanh_c = _empty(ws, "tanh_c", (T, H, N), dtype)
+    z, ig = np.empty((4 * H, N), dtype), np.empty((H, N), dtype)
     for t in range(T):
         u = U[t]
-        u += Hs[t] @ W_h  # all four gates: one product, (N, H) @ (H, 4H)
+        u += np.matmul(W_h_T, Hs[t], out=z)  # all four gates: one product, (4H, H) @ (H, N)
         np.tanh(u, out=u)
-        i, f, o = _sigmoid_gates(u, sig, H)
-        g = u[:, 2 * H : 3 * H]
+        i, f, o = _sigmoid_gates(u, S[t], H)
+        g = u[2 * H : 3 * H]
         c = np.multiply(f, Cs[t], out=Cs[t + 1])
-        c += i * g  # c_t = f * c_{t-1} + i * g
+        c += np.multiply(i, g, out=ig)  # c_t = f * c_{t-1} + i * g
         np.multiply(o, np.tanh(c, out=tanh_c[t]), out=Hs[t + 1])  # h_t = o * tanh(c_t)
-    return Hs, LSTMCache(X, Hs, Cs, U, tanh_c, s, params)
+    return Hs, LSTMCache(X, Hs, _states_by_columns(Hs, ws), Cs, U, S, tanh_c, s, params)
 
 
 def lstm_backward(dH, cache, need_dx=False, ws=None):
-    """BPTT for :func:`lstm_forward`. Returns dX, dh0, dc0, grads."""
-    X, Hs, Cs, U, tanh_c, s, params = cache
-    T, N, H = dH.shape
+    """BPTT for :func:`lstm_forward`; dH (T, H, N). Returns dX, dh0, dc0, grads."""
+    X, Hs, Hc, Cs, U, S, tanh_c, s, params = cache
+    T, H, N = dH.shape
+    dtype = dH.dtype
     # d gate / d a = s**2 * (1 - u**2). The loop computes da / s**2; s**2 is applied once to
-    # W_h^T's rows and to the sums after the loop.
+    # W_h's columns and to the sums after the loop.
     s2 = s * s
-    W_h_T = np.ascontiguousarray((params["W_h"] * s2).T)  # (4H, H)
-    DA = _empty(ws, "DA", U.shape, U.dtype)  # (T, N, 4H): da_t / s**2 of every step
-    dh_next = np.zeros_like(dH[0])
-    dc_next = np.zeros_like(dH[0])
-    sig = np.empty_like(U[0])  # (N, 4H), reused at every step
+    W_h = params["W_h"] * s2  # (H, 4H): dh_{t-1} = W_h da_t
+    DA = _empty(ws, "DA", U.shape, dtype)  # (T, 4H, N): da_t / s**2 of every step
+    dh_next, dc_next = np.zeros((H, N), dtype), np.zeros((H, N), dtype)
+    du = np.empty((4 * H, N), dtype)
+    dh_t, dc, dtanh = np.empty((H, N), dtype), np.empty((H, N), dtype), np.empty((H, N), dtype)
     for t in reversed(range(T)):
         u, tc, da = U[t], tanh_c[t], DA[t]
-        i, f, o = _sigmoid_gates(u, sig, H)  # recomputed from u: two operations
-        g = u[:, 2 * H : 3 * H]
-        dh_t = dH[t] + dh_next
-        dc = dh_t * o
-        dc *= 1 - tc * tc
+        i, f, o = _gates(S[t], H)
+        g = u[2 * H : 3 * H]
+        np.add(dH[t], dh_next, out=dh_t)
+        np.multiply(dh_t, o, out=dc)
+        np.multiply(tc, tc, out=dtanh)
+        np.subtract(1, dtanh, out=dtanh)  # tanh'(c_t) = 1 - tanh(c_t)**2
+        dc *= dtanh
         dc += dc_next  # c_t reaches the loss via h_t and via c_{t+1}
-        np.multiply(dc, g, out=da[:, :H])  # di
-        np.multiply(dc, Cs[t], out=da[:, H : 2 * H])  # df
-        np.multiply(dc, i, out=da[:, 2 * H : 3 * H])  # dg
-        np.multiply(dh_t, tc, out=da[:, 3 * H :])  # do
-        da *= 1 - u * u  # through the sigmoids and the tanh (s**2 comes later)
-        dc_next = dc * f
-        dh_next = da @ W_h_T  # (N, 4H) @ (4H, H)
-    DA2 = _rows(DA)
-    grads = {
-        "W_x": (_rows(X).T @ DA2) * s2,  # (D, T*N) @ (T*N, 4H)
-        "W_h": (_rows(Hs[:-1]).T @ DA2) * s2,  # (H, T*N) @ (T*N, 4H)
-        "b": DA2.sum(axis=0) * s2,
-    }
-    dX = (DA @ (params["W_x"] * s2).T) if need_dx else None  # (T, N, 4H) @ (4H, D)
-    return dX, dh_next, dc_next, grads
+        np.multiply(dc, g, out=du[:H])  # di
+        np.multiply(dc, Cs[t], out=du[H : 2 * H])  # df
+        np.multiply(dc, i, out=du[2 * H : 3 * H])  # dg
+        np.multiply(dh_t, tc, out=du[3 * H :])  # do
+        np.multiply(u, u, out=da)
+        np.subtract(1, da, out=da)
+        da *= du  # through the sigmoids and the tanh (s**2 comes later)
+        np.multiply(dc, f, out=dc_next)
+        dh_next = np.matmul(W_h, da, out=dh_next)  # (H, 4H) @ (4H, N)
+    DAc = _by_columns(DA, ws)
+    H_prev, _ = _before_and_after(Hc)
+    dW_x, dW_h, db = _weight_grads(DAc, X, H_prev)
+    dX = np.matmul(params["W_x"] * s2, DA) if need_dx else None  # (D, 4H) @ (T, 4H, N)
+    return dX, dh_next, dc_next, {"W_x": dW_x * s2, "W_h": dW_h * s2, "b": db * s2}
 
 
 # ---------------------------------------------------------------- GRU
 
 
 class GRUCache(NamedTuple):
-    X: np.ndarray  # (T, N, D)
-    Hs: np.ndarray  # (T+1, N, H)
-    rz: np.ndarray  # (T, N, 2H): r and z of every step
-    n: np.ndarray  # (T, N, H): candidates
-    a_hn: np.ndarray  # (T, N, H): h_{t-1} W_hn + b_hn (reset_after), or r * h_{t-1}
+    X: Inputs
+    Hs: np.ndarray  # (T+1, H, N)
+    Hc: np.ndarray  # (H, T+1, N): the same states side by side
+    rz: np.ndarray  # (T, 2H, N): r and z of every step
+    n: np.ndarray  # (T, H, N): candidates
+    a_hn: np.ndarray  # (T, H, N): W_hn^T h_{t-1} + b_hn (reset_after), or r * h_{t-1}
     params: dict
     reset_after: bool
 
 
 def gru_forward(X, h0, params, reset_after=True, ws=None):
-    """The GRU of :mod:`rnncourse.gru` over X (T, N, D) from h0 (N, H)."""
-    T, N, _ = X.shape
-    H = h0.shape[1]
-    dtype = X.dtype
+    """The GRU of :mod:`rnncourse.gru` over the inputs X, from h0 (H, N)."""
+    T, N = X.columns.shape[0], X.columns.shape[2]
+    H = h0.shape[0]
+    dtype = h0.dtype
     s = _gate_scale("sst", H, dtype)  # r, z: tanh(a/2); n has its own tanh
-    A = _project(X, params["W_x"] * s, params["b_x"] * s, _empty(ws, "A", (T, N, 3 * H), dtype))
-    W_h, b_h = params["W_h"] * s, params["b_h"] * s
+    A = _project(params["W_x"] * s, params["b_x"] * s, X, _empty(ws, "A", (T, 3 * H, N), dtype))
+    W_h_T, b_h = (params["W_h"] * s).T, params["b_h"] * s
     if not reset_after:
-        W_h, b_h = W_h[:, : 2 * H], b_h[: 2 * H]  # r and z; n's block acts on r * h_{t-1}
-        W_hn, b_hn = params["W_h"][:, 2 * H :], params["b_h"][2 * H :]
-    Hs = _empty(ws, "Hs", (T + 1, N, H), dtype)
+        W_h_T, b_h = W_h_T[: 2 * H], b_h[: 2 * H]  # r and z; n's block acts on r * h_{t-1}
+        W_hn_T = np.ascontiguousarray(params["W_h"][:, 2 * H :].T)
+        b_hn = params["b_h"][2 * H :, None]
+    W_h_T, b_h = np.ascontiguousarray(W_h_T), b_h[:, None]
+    Hs = _empty(ws, "Hs", (T + 1, H, N), dtype)
     Hs[0] = h0
-    rz = _empty(ws, "rz", (T, N, 2 * H), dtype)
-    n = _empty(ws, "n", (T, N, H), dtype)
-    a_hn = _empty(ws, "a_hn", (T, N, H), dtype)
+    rz = _empty(ws, "rz", (T, 2 * H, N), dtype)
+    n = _empty(ws, "n", (T, H, N), dtype)
+    a_hn = _empty(ws, "a_hn", (T, H, N), dtype)
+    a_h = np.empty((W_h_T.shape[0], N), dtype)
+    a_n = np.empty((H, N), dtype)
     for t in range(T):
         h_prev = Hs[t]
-        a_h = h_prev @ W_h  # (N, 3H): one product for all gates (or (N, 2H): r and z)
+        np.matmul(W_h_T, h_prev, out=a_h)  # one product for all gates (or for r and z)
         a_h += b_h
-        u = np.add(A[t, :, : 2 * H], a_h[:, : 2 * H], out=rz[t])
+        u = np.add(A[t, : 2 * H], a_h[: 2 * H], out=rz[t])
         np.tanh(u, out=u)
         u += 1
         u *= 0.5  # r and z: sigmoid(a) = (1 + tanh(a/2)) / 2
-        r, z = u[:, :H], u[:, H:]
+        r, z = u[:H], u[H:]
         if reset_after:
-            a_hn[t] = a_h[:, 2 * H :]  # h_{t-1} W_hn + b_hn
-            a_n = r * a_hn[t]
+            a_hn[t] = a_h[2 * H :]  # W_hn^T h_{t-1} + b_hn
+            np.multiply(r, a_hn[t], out=a_n)
         else:
-            a_n = np.multiply(r, h_prev, out=a_hn[t]) @ W_hn  # (r * h_{t-1}) W_hn
+            np.matmul(W_hn_T, np.multiply(r, h_prev, out=a_hn[t]), out=a_n)  # W_hn^T (r*h)
             a_n += b_hn
-        a_n += A[t, :, 2 * H :]
+        a_n += A[t, 2 * H :]
         np.tanh(a_n, out=n[t])
         h = np.subtract(h_prev, n[t], out=Hs[t + 1])
         h *= z
         h += n[t]  # h_t = (1 - z) * n + z * h_{t-1} = n + z * (h_{t-1} - n)
-    return Hs, GRUCache(X, Hs, rz, n, a_hn, params, bool(reset_after))
+    Hc = _states_by_columns(Hs, ws)
+    return Hs, GRUCache(X, Hs, Hc, rz, n, a_hn, params, bool(reset_after))
 
 
 def gru_backward(dH, cache, need_dx=False, ws=None):
-    """BPTT for :func:`gru_forward`. Returns dX, dh0, grads."""
-    X, Hs, rz, n, a_hn, params, reset_after = cache
-    T, N, H = dH.shape
-    W_h_T = np.ascontiguousarray(params["W_h"].T)  # (3H, H)
-    DA = _empty(ws, "DA", (T, N, 3 * H), dH.dtype)  # da of the state's part: r, z, n
-    DAN = _empty(ws, "DAN", (T, N, H), dH.dtype)  # da_n of the input's part
-    dh_next = np.zeros_like(dH[0])
+    """BPTT for :func:`gru_forward`; dH (T, H, N). Returns dX, dh0, grads."""
+    X, Hs, Hc, rz, n, a_hn, params, reset_after = cache
+    T, H, N = dH.shape
+    dtype = dH.dtype
+    W_h = params["W_h"]  # (H, 3H): dh_{t-1} = W_h da_t
+    W_rz, W_hn = np.ascontiguousarray(W_h[:, : 2 * H]), np.ascontiguousarray(W_h[:, 2 * H :])
+    DA = _empty(ws, "DA", (T, 3 * H, N), dtype)  # da of the state's part: r, z, n
+    DAN = _empty(ws, "DAN", (T, H, N), dtype)  # da_n of the input's part
+    dh_next = np.zeros((H, N), dtype)
+    dh_t, gate_grad, d_rh = (np.empty((H, N), dtype) for _ in range(3))
     for t in reversed(range(T)):
-        r, z, n_t, h_prev, da = rz[t, :, :H], rz[t, :, H:], n[t], Hs[t], DA[t]
-        dh_t = dH[t] + dh_next
-        one_minus_z = 1 - z
-        dan = np.multiply(dh_t, one_minus_z, out=DAN[t])  # h_t = (1 - z) * n + z * h_{t-1}
-        dan *= 1 - n_t * n_t  # through n's tanh
-        daz = np.multiply(dh_t, h_prev - n_t, out=da[:, H : 2 * H])
-        daz *= z * one_minus_z  # through z's sigmoid
+        r, z, n_t, h_prev, da = rz[t, :H], rz[t, H:], n[t], Hs[t], DA[t]
+        np.add(dH[t], dh_next, out=dh_t)
+        dan = np.subtract(1, z, out=DAN[t])  # h_t = (1 - z) * n + z * h_{t-1}
+        dan *= dh_t
+        np.multiply(n_t, n_t, out=gate_grad)
+        np.subtract(1, gate_grad, out=gate_grad)
+        dan *= gate_grad  # through n's tanh
+        daz = np.subtract(h_prev, n_t, out=da[H : 2 * H])
+        daz *= dh_t
+        np.subtract(1, z, out=gate_grad)
+        gate_grad *= z
+        daz *= gate_grad  # through z's sigmoid: z * (1 - z)
+        np.subtract(1, r, out=gate_grad)
+        gate_grad *= r  # r's sigmoid: r * (1 - r)
         if reset_after:  # n's pre-activation holds r * a_hn
-            dar = np.multiply(dan, a_hn[t], out=da[:, :H])
-            np.multiply(dan, r, out=da[:, 2 * H :])
-            dar *= r * (1 - r)
-            dh_next = da @ W_h_T  # (N, 3H) @ (3H, H)
-        else:  # n's pre-activation holds (r * h_{t-1}) W_hn
-            da[:, 2 * H :] = dan
-            d_rh = dan @ W_h_T[2 * H :]  # gradient of r * h_{t-1}: (N, H) @ (H, H)
-            dar = np.multiply(d_rh, h_prev, out=da[:, :H])
-            dar *= r * (1 - r)
-            dh_next = da[:, : 2 * H] @ W_h_T[: 2 * H]  # (N, 2H) @ (2H, H)
-            dh_next += d_rh * r
-        dh_next += dh_t * z  # the direct path: h_{t-1} is copied in with weight z
-    DA2, DAN2, X2, Hprev = _rows(DA), _rows(DAN), _rows(X), _rows(Hs[:-1])
+            dar = np.multiply(dan, a_hn[t], out=da[:H])
+            dar *= gate_grad
+            np.multiply(dan, r, out=da[2 * H :])
+            dh_next = np.matmul(W_h, da, out=dh_next)  # (H, 3H) @ (3H, N)
+        else:  # n's pre-activation holds W_hn^T (r * h_{t-1})
+            da[2 * H :] = dan
+            np.matmul(W_hn, dan, out=d_rh)  # gradient of r * h_{t-1}: (H, H) @ (H, N)
+            dar = np.multiply(d_rh, h_prev, out=da[:H])
+            dar *= gate_grad
+            dh_next = np.matmul(W_rz, da[: 2 * H], out=dh_next)  # (H, 2H) @ (2H, N)
+            d_rh *= r
+            dh_next += d_rh
+        dh_t *= z
+        dh_next += dh_t  # the direct path: h_{t-1} is copied in with weight z
+    DAc = _by_columns(DA, ws)
+    DANc = _by_columns(DAN, ws, "DAN_columns")
+    H_prev, _ = _before_and_after(Hc)
+    dW_x, dW_h, db_h = _weight_grads(DAc, X, H_prev)
+    db_x = db_h.copy()  # the same sums, but the n block differs when reset_after
     if reset_after:  # the input's n block gets da_n, the state's r * da_n
-        dW_h = Hprev.T @ DA2  # (H, T*N) @ (T*N, 3H)
-        dW_x = np.concatenate([X2.T @ DA2[:, : 2 * H], X2.T @ DAN2], axis=1)  # (D, 3H)
-        db_x = np.concatenate([DA2[:, : 2 * H].sum(axis=0), DAN2.sum(axis=0)])
+        dW_x[:, 2 * H :], db_x[2 * H :] = _input_grads(DANc, X)
     else:  # the state's n block sees r * h_{t-1}
-        dW_h = np.concatenate([Hprev.T @ DA2[:, : 2 * H], _rows(a_hn).T @ DAN2], axis=1)
-        dW_x = X2.T @ DA2
-        db_x = DA2.sum(axis=0)
-    grads = {"W_x": dW_x, "W_h": dW_h, "b_x": db_x, "b_h": DA2.sum(axis=0)}
+        dW_h[:, 2 * H :] = (DAc[2 * H :] @ _by_columns(a_hn, ws, "RH_columns").T).T
+    grads = {"W_x": dW_x, "W_h": dW_h, "b_x": db_x, "b_h": db_h}
     dX = None
     if need_dx:
-        DAx = np.concatenate([DA[..., : 2 * H], DAN], axis=2)
-        dX = DAx @ params["W_x"].T  # (T, N, 3H) @ (3H, D)
+        DAx = np.concatenate([DA[:, : 2 * H], DAN], axis=1)  # (T, 3H, N)
+        dX = np.matmul(params["W_x"], DAx)  # (D, 3H) @ (T, 3H, N)
     return dX, dh_next, grads
 
 
@@ -372,25 +455,30 @@ def _check(cell, x, state0, params, options):
     return states
 
 
-def _run_forward(cell, X, states, params, options, ws=None):
-    Hs, cache = _FORWARD[cell](X, *states, params, **options, ws=ws)
+def _run_forward(cell, x, states, params, options, ws=None):
+    """x (N, T, D) and states (N, H) -> Hs (T+1, H, N) and the cache."""
+    columns = tuple(s.T for s in states)  # (N, H) -> (H, N)
+    Hs, cache = _FORWARD[cell](_inputs(x, ws), *columns, params, **options, ws=ws)
     require_finite("the hidden states h", Hs)  # an overflow stops here, as in the cells
     return Hs, cache
 
 
 def _run_backward(cell, dH, cache, need_dx, ws=None):
-    """Returns dX, the gradient of the initial state (dh0 or (dh0, dc0)), grads."""
+    """dH (T, H, N). Returns dX (T, D, N) or None, the gradient of the initial state as
+    (N, H) arrays (dh0, or (dh0, dc0)), and grads."""
     if cell == "lstm":
         dX, dh0, dc0, grads = lstm_backward(dH, cache, need_dx, ws)
-        return dX, (dh0, dc0), grads
+        return dX, (dh0.T.copy(), dc0.T.copy()), grads
     backward = rnn_backward if cell == "rnn" else gru_backward
-    return backward(dH, cache, need_dx, ws)
+    dX, dh0, grads = backward(dH, cache, need_dx, ws)
+    return dX, dh0.T.copy(), grads
 
 
 def _final_state(cell, cache):
+    """The state after the last step, as (N, H) arrays of their own."""
     if cell == "lstm":
-        return cache.Hs[-1].copy(), cache.Cs[-1].copy()
-    return cache.Hs[-1].copy()
+        return cache.Hs[-1].T.copy(), cache.Cs[-1].T.copy()
+    return cache.Hs[-1].T.copy()
 
 
 def cell_forward(cell, x, state0, params, **options):
@@ -400,8 +488,8 @@ def cell_forward(cell, x, state0, params, **options):
     returns h (N, T, H), the final state and a cache for :func:`cell_backward`.
     """
     states = _check(cell, x, state0, params, options)
-    Hs, cache = _run_forward(cell, _time_major(x), states, params, options)
-    h = Hs[1:].swapaxes(0, 1)  # (T, N, H) -> (N, T, H), a view
+    Hs, cache = _run_forward(cell, x, states, params, options)
+    h = Hs[1:].transpose(2, 0, 1)  # (T, H, N) -> (N, T, H), a view
     return h, _final_state(cell, cache), (cell, cache)
 
 
@@ -409,10 +497,55 @@ def cell_backward(cell_and_cache, dh):
     """Gradients for :func:`cell_forward`: dh (N, T, H) -> dx (N, T, D), dstate0, grads."""
     cell, cache = cell_and_cache
     require_float_array("dh", dh)
-    N, T = cache.Hs.shape[1], cache.Hs.shape[0] - 1
-    require_shape("dh", dh, (N, T, cache.Hs.shape[2]), "(N, T, H)", "(the shape of h)")
-    dX, dstate0, grads = _run_backward(cell, _time_major(dh), cache, need_dx=True)
-    return dX.swapaxes(0, 1), dstate0, grads  # (T, N, D) -> (N, T, D)
+    T, H, N = cache.Hs.shape[0] - 1, cache.Hs.shape[1], cache.Hs.shape[2]
+    require_shape("dh", dh, (N, T, H), "(N, T, H)", "(the shape of h)")
+    dH = np.ascontiguousarray(dh.transpose(1, 2, 0))  # (N, T, H) -> (T, H, N)
+    dX, dstate0, grads = _run_backward(cell, dH, cache, need_dx=True)
+    return dX.transpose(2, 0, 1), dstate0, grads  # (T, D, N) -> (N, T, D)
+
+
+def _check_targets(loss, y, N, T, K):
+    """y: labels (N, T) in [0, K) for cross-entropy, or float targets (N, T, K) for the
+    squared error. Messages as in :mod:`rnncourse.losses`."""
+    if loss == "cross_entropy":
+        if y.dtype.kind not in "iu":
+            raise TypeError(f"y must hold integer class labels, but has dtype {y.dtype}.")
+        if y.shape != (N, T):
+            raise ValueError(
+                f"y has shape {y.shape}, but the scores have shape {(N, T, K)}: "
+                f"y must be {(N, T)} (one label per step)."
+            )
+        if y.min() < 0 or y.max() >= K:
+            raise ValueError(
+                f"y must hold labels in [0, V) = [0, {K}), but has {y.min()}..{y.max()}."
+            )
+    else:
+        require_float_array("y", y)
+        require_shape("y", y, (N, T, K), "(N, T, K)", "(the shape of the outputs)")
+        require_finite("y", y)
+
+
+def _cross_entropy(S, labels):
+    """Mean softmax cross-entropy of the columns of S (K, M) with labels (M,), and its
+    gradient dS: ``(softmax - onehot) / M`` (as :func:`rnncourse.losses.softmax_cross_entropy`)."""
+    M = S.shape[1]
+    columns = np.arange(M)
+    S -= S.max(axis=0)  # shifted: exp never overflows
+    picked = S[labels, columns]  # the true class's shifted score
+    np.exp(S, out=S)
+    total = S.sum(axis=0)
+    value = float(np.sum(np.log(total)) - np.sum(picked)) / M
+    S *= (1.0 / M) / total  # softmax / M
+    S[labels, columns] -= 1.0 / M
+    return value, S
+
+
+def _squared_error(S, targets):
+    """Mean squared error of S (K, M) against targets (K, M) and its gradient."""
+    S -= targets
+    value = float(np.sum(S * S)) / S.size
+    S *= 2.0 / S.size
+    return value, S
 
 
 #: The buffers of :func:`loss_and_grads`, reused from one call to the next.
@@ -441,14 +574,28 @@ def loss_and_grads(model, x, y, state0=None, loss="cross_entropy"):
         h0 = np.zeros((x.shape[0], p["W_hy"].shape[0]), dtype=p["W_hy"].dtype)
         state0 = (h0, h0.copy()) if cell == "lstm" else h0
     states = _check(cell, x, state0, p, model.options)
-    X = _time_major(x, ws)
-    Hs, cache = _run_forward(cell, X, states, p, model.options, ws)
-    T, N, H = Hs.shape[0] - 1, Hs.shape[1], Hs.shape[2]
-    # the output layer on (T*N, H) rows: one plain matrix product, not T of them
-    scores, head_cache = layers.linear_forward(_rows(Hs[1:]), p["W_hy"], p["b_y"])  # (T*N, K)
-    y_tm = y.swapaxes(0, 1)  # (N, T, ...) -> (T, N, ...), as the scores
-    value, dscores = LOSSES[loss](scores.reshape((T, N) + scores.shape[1:]), y_tm)
-    dH, dW_hy, db_y = layers.linear_backward(_rows(dscores), head_cache)  # dH (T*N, H)
-    dH = dH.reshape(T, N, H)
+    W_hy, b_y = p["W_hy"], p["b_y"]
+    N, T, _ = x.shape
+    H = states[0].shape[1]
+    require_float_array("W_hy", W_hy)
+    require_ndim("W_hy", W_hy, "(H, K)")
+    K = W_hy.shape[1]
+    require_shape("W_hy", W_hy, (H, K), "(H, K)", f"(H={H} from the cell)")
+    require_float_array("b_y", b_y)
+    require_shape("b_y", b_y, (K,), "(K,)", f"(K={K} from W_hy)")
+    require_same_dtype("W_hy", W_hy, x=x, b_y=b_y)
+    _check_targets(loss, y, N, T, K)
+    _, cache = _run_forward(cell, x, states, p, model.options, ws)
+    _, H_out = _before_and_after(cache.Hc)  # (H, T*N): the outputs h_1..h_T
+    # the output layer on all T*N columns at once: one product, not T of them
+    S = np.matmul(W_hy.T, H_out, out=_empty(ws, "S", (K, T * N), x.dtype))  # (K, T*N)
+    S += b_y[:, None]
+    if loss == "cross_entropy":
+        value, dS = _cross_entropy(S, y.T.reshape(T * N))  # labels in step-major order
+    else:
+        value, dS = _squared_error(S, y.transpose(2, 1, 0).reshape(K, T * N))
+    dW_hy, db_y = H_out @ dS.T, dS.sum(axis=1)  # (H, T*N) @ (T*N, K), (K,)
+    dH = np.matmul(W_hy, dS, out=_empty(ws, "dH", (H, T * N), x.dtype))  # (H, T*N)
+    dH = _copy(ws, "dH_steps", dH.reshape(H, T, N).transpose(1, 0, 2))  # (T, H, N)
     _, _, grads = _run_backward(cell, dH, cache, need_dx=False, ws=ws)
     return value, {**grads, "W_hy": dW_hy, "b_y": db_y}, _final_state(cell, cache)
