@@ -14,6 +14,9 @@ Sections (``--only`` takes a comma-separated list of their names):
 - ``course``: one training step at the course's sizes (batch 32, T=50, H=128, V=65, Adam,
   gradients clipped to a global norm of 5) for the RNN, the LSTM and the GRU, in float32
   and float64, for rnncourse (:func:`rnncourse.train.train_step`) and PyTorch.
+- ``parts``: where a course-configuration step's time goes (float32): the forward pass, the
+  output layer and loss, the backward pass, clipping and Adam, and the step's matrix
+  products alone (the least time numpy can take for it).
 - ``memory``: the memory BPTT keeps per time step, how it grows with T, and what training
   on chunks (truncated BPTT) saves.
 - ``widgets``: the median time each widget takes to react to a change of one of its
@@ -47,7 +50,7 @@ import numpy as np
 
 from . import charlm, clipping, deep, fast, optim, train
 
-SECTIONS = ("classic", "course", "memory", "widgets", "notebooks")
+SECTIONS = ("classic", "course", "parts", "memory", "widgets", "notebooks")
 CELLS = ("rnn", "lstm", "gru")
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -316,6 +319,94 @@ def _with_ratios(rows, base):
     reference = next((r for r in rows if r["name"] == base), None)
     for r in rows:
         r[f"x_{base}"] = None if reference is None else reference["ms"] / r["ms"]
+    return rows
+
+
+# ---------------------------------------------------------------- where a step's time goes
+
+#: Stacked gate blocks per cell: G = GATES[cell] * H.
+GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+
+
+def products(cell, sizes, dtype):
+    """A function doing the matrix products of one training step of :mod:`rnncourse.fast`
+    at the course configuration, with the same shapes, and nothing else.
+
+    Forward: the input projection for all T steps, then one (G, H) @ (H, N) product per step;
+    the output layer on all T*N columns. Backward: the output layer's two products, one
+    (H, G) @ (G, N) product per step, and the weight gradients over all T*N columns (the
+    GRU has one more for the input's candidate block). Numpy hands each to BLAS, so this is
+    the least time a step can take in numpy; the rest is element-wise work, copies and Python.
+    """
+    N, T, H, V = sizes["N"], sizes["T"], sizes["H"], sizes["V"]
+    G, D, M = GATES[cell] * H, V, sizes["N"] * sizes["T"]
+    rng = np.random.default_rng(0)
+
+    def a(*shape):
+        return rng.standard_normal(shape).astype(dtype)
+
+    W_in, X, W_h, W_back, h, da = a(G, D + 1), a(T, D + 1, N), a(G, H), a(H, G), a(H, N), a(G, N)
+    DA, X_rows, H_rows, W_hy, H_out, dS = a(G, M), a(M, D + 1), a(M, H), a(V, H), a(H, M), a(V, M)
+    out_steps, out_h, out_g = np.empty((T, G, N), dtype), np.empty((H, N), dtype), a(G, N)
+
+    def run():
+        np.matmul(W_in, X, out=out_steps)  # input projection, (G, D+1) @ (T, D+1, N)
+        for _ in range(T):
+            np.matmul(W_h, h, out=out_g)  # forward, one per step
+        W_hy @ H_out  # output layer, (K, H) @ (H, T*N)
+        H_out @ dS.T, W_hy.T @ dS  # its gradients dW_hy and dH
+        for _ in range(T):
+            np.matmul(W_back, da, out=out_h)  # backward, one per step
+        DA @ X_rows, DA @ H_rows  # weight gradients: [dW_x; db] and dW_h
+        if cell == "gru":
+            DA[:H] @ X_rows  # the input's candidate block has its own
+
+    return run
+
+
+def bench_parts(tiny, repeats, warmup):
+    """Where one training step's time goes: course configuration, float32, each cell.
+
+    Parts, each timed on its own with :func:`interleaved`: ``step`` (all of
+    :func:`rnncourse.train.train_step`), ``forward`` (the cell over T steps), ``output and
+    loss`` (the output layer, softmax cross-entropy and their gradients: the step's loss and
+    gradients minus the two cell passes), ``backward`` (BPTT through the cell), ``clip and
+    Adam`` and ``products`` (:func:`products`: the step's matrix products and nothing else).
+    """
+    sizes = {**COURSE, **(TINY if tiny else {})}
+    N, T, H, V = sizes["N"], sizes["T"], sizes["H"], sizes["V"]
+    rows = []
+    for cell in CELLS:
+        ids = _char_batch(N, T, V, np.random.default_rng(0))
+        x, y = _one_hot(ids[:, :-1], V, np.float32), ids[:, 1:]
+        model = train.init_model(cell, V, H, V, np.random.default_rng(0), dtype=np.float32)
+        adam, state0 = optim.Adam(sizes["lr"]), train.zero_state(model, N)
+        states = fast._check(cell, x, state0, model.params, model.options)
+        ws = fast.Workspace()
+        _, cache = fast._run_forward(cell, x, states, model.params, model.options, ws)
+        dH = np.full((T, H, N), 1e-3, np.float32)
+        _, grads, _ = fast.loss_and_grads(model, x, y, state0)
+
+        def clip_and_adam():
+            clipped, _ = clipping.clip_by_global_norm(grads, sizes["max_norm"])  # noqa: B023
+            adam.step(model.params, clipped)  # noqa: B023
+
+        parts = {
+            "step": lambda: train.train_step(model, x, y, state0, adam, sizes["max_norm"]),  # noqa: B023
+            "loss and gradients": lambda: fast.loss_and_grads(model, x, y, state0),  # noqa: B023
+            "forward": lambda: fast._run_forward(cell, x, states, model.params, model.options, ws),  # noqa: B023
+            "backward": lambda: fast._run_backward(cell, dH, cache, False, ws),  # noqa: B023
+            "clip and Adam": clip_and_adam,
+            "products": products(cell, sizes, np.float32),
+        }
+        times = interleaved(parts, repeats, warmup, pause=0.0 if tiny else 0.1)
+        ms = {name: 1e3 * float(np.median(t)) for name, t in times.items()}
+        ms["output and loss"] = max(
+            ms.pop("loss and gradients") - ms["forward"] - ms["backward"], 0.0
+        )
+        step = ms["step"]
+        for name in ("step", "forward", "output and loss", "backward", "clip and Adam", "products"):
+            rows.append({"cell": cell, "part": name, "ms": ms[name], "share": ms[name] / step})
     return rows
 
 
@@ -691,6 +782,17 @@ def report(results):
                     f"{r['config']} {r['chars_per_s'] / loop['chars_per_s']:.0f}x" for r in ours
                 )
             )
+    if "parts" in results:
+        c = results["sizes"]["course"]
+        out += [
+            "",
+            f"Where a course-configuration step's time goes (float32, batch {c['N']}, T={c['T']}, "
+            f"H={c['H']}); products = the step's matrix products alone:",
+        ]
+        out.append(_table(results["parts"], [
+            ("cell", "cell", None), ("part", "part", None), ("ms", "ms", "{:.2f}"),
+            ("share", "of the step", "{:.0%}"),
+        ]))  # fmt: skip
     if "memory" in results:
         memory = results["memory"]
         c = results["sizes"]["course"]
@@ -800,6 +902,8 @@ def run(sections=SECTIONS, tiny=False, repeats=None, warmup=None, with_torch=Non
     for section in sections:
         if section in ("classic", "course"):
             results[section] = bench_training(section, tiny, repeats, warmup, with_torch)
+        elif section == "parts":
+            results[section] = bench_parts(tiny, repeats, warmup)
         elif section == "memory":
             results[section] = bench_memory(tiny)
         elif section == "widgets":

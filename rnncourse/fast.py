@@ -195,10 +195,15 @@ def rnn_backward(dH, cache, need_dx=False, ws=None):
     W_hh = params["W_hh"]  # (H, H): dh_{t-1} = W_hh da_t
     DA = _empty(ws, "DA", dH.shape, dH.dtype)  # (T, H, N): da_t of every step
     dh_next = np.zeros_like(dH[0])  # gradient reaching h_t from the future; none after T
+    grad = np.empty_like(dH[0])
     for t in reversed(range(dH.shape[0])):
         da = np.add(dH[t], dh_next, out=DA[t])  # from the output at t, and from step t+1
-        da *= act_grad(Hs[t + 1])  # through the activation, e.g. tanh' = 1 - h_t**2
-        dh_next = W_hh @ da  # (H, H) @ (H, N) -> dh_{t-1}
+        if activation == "tanh":  # tanh' = 1 - h_t**2, without temporary arrays
+            np.multiply(Hs[t + 1], Hs[t + 1], out=grad)
+            da *= np.subtract(1, grad, out=grad)
+        else:
+            da *= act_grad(Hs[t + 1])  # through the activation
+        dh_next = np.matmul(W_hh, da, out=dh_next)  # (H, H) @ (H, N) -> dh_{t-1}
     DAc = _by_columns(DA, ws)
     H_prev, _ = _before_and_after(Hc)
     dW_xh, dW_hh, db_h = _weight_grads(DAc, X, H_prev)

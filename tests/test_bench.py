@@ -46,6 +46,32 @@ def test_tiny_benchmark_prints_json_with_every_number(capsys):
         assert full["peak_MB"] > quarter["peak_MB"] > 0  # shorter chunks keep fewer steps
 
 
+def test_parts_of_a_step_add_up_and_products_are_part_of_it():
+    rows = bench.bench_parts(tiny=True, repeats=3, warmup=1)
+    assert {r["cell"] for r in rows} == set(bench.CELLS)
+    for cell in bench.CELLS:
+        ms = {r["part"]: r["ms"] for r in rows if r["cell"] == cell}
+        assert set(ms) == {
+            "step",
+            "forward",
+            "output and loss",
+            "backward",
+            "clip and Adam",
+            "products",
+        }
+        assert all(v >= 0 for v in ms.values()) and ms["step"] > 0
+        assert ms["forward"] > 0 and ms["backward"] > 0 and ms["products"] > 0
+    text = bench.report({"machine": bench.machine(False), "command": "test", "parts": rows,
+                         "sizes": {"course": {**bench.COURSE, **bench.TINY}}})  # fmt: skip
+    assert "Where a course-configuration step's time goes" in text and "products" in text
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_products_run_the_shapes_of_the_fast_path(cell):
+    # one call, at the course's sizes: the replay's shapes fit together
+    bench.products(cell, {**bench.COURSE, "T": 3}, np.float32)()
+
+
 def test_tables_name_the_machine_and_every_section():
     results = bench.run(("classic", "memory"), tiny=True, repeats=2, warmup=0, with_torch=False)
     text = bench.report(results)
