@@ -9,15 +9,19 @@ functions (tests/test_fast.py compares them with the step-by-step cells in float
 float32 and checks their gradients numerically), rearranged in seven ways:
 
 1. **Check once.** The inputs are checked once per sequence, not at every step.
-2. **Columns.** Inside the loop a state is a (H, N) matrix, one column per sequence, as in
-   min-char-rnn's column vectors: ``a_t = W_h^T h_{t-1}``, a (G, H) @ (H, N) product.
-   It is the transpose of the chapters' ``h_{t-1} W_h`` and the same numbers, but BLAS
-   runs this shape about 1.3x faster at the course's sizes (measured by
-   ``python -m rnncourse.bench``), and every gate's rows ``a[:H]``, ``a[H:2H]``, ... are
-   then one contiguous block of memory, so the element-wise work never strides.
+2. **Columns.** Inside the loop the states are stored transposed: h_t^T is a (H, N)
+   matrix, one column per sequence, as in min-char-rnn and in PyTorch's equations. A step
+   computes ``a_t^T = W_h^T h_{t-1}^T + (x_t W_x + b)^T``, a (G, H) @ (H, N) product: the
+   transpose of the chapters' ``a_t = x_t W_x + h_{t-1} W_h + b``, so the same numbers.
+   BLAS runs this shape faster at the course's sizes (about 21 against 30 microseconds for
+   G = 4H = 512, H = 128, N = 32 in float32 on two cores), and every gate's rows
+   ``a[:H]``, ``a[H:2H]``, ... are one contiguous block of memory, so the element-wise
+   work never strides. In this module's comments and docstrings, h_{t-1}, da_t and x_t
+   stand for these transposed (H, N), (G, N) and (D, N) matrices.
 3. **Hoist the input projection.** ``W_x^T x_t + b`` does not depend on h_{t-1}, so it is
-   computed for all T steps in one call before the loop. Inside the loop only
-   ``W_h^T h_{t-1}`` is left: one product per step, with all gates stacked in its rows.
+   computed for all T steps in one call before the loop; a row of ones appended to every
+   x_t carries the bias into the same product. Inside the loop only ``W_h^T h_{t-1}`` is
+   left: one product per step, with all gates stacked in its rows.
 4. **Step-major buffers.** The states of all steps live in one array ``Hs`` (T+1, H, N)
    with ``Hs[0] = h_0`` and ``Hs[t] = h_t``, so each step reads and writes whole blocks.
 5. **Parameter gradients after the loop.** Backward keeps in the loop only what the

@@ -343,6 +343,18 @@ def expect_unchanged(originals, passed):
             )
 
 
+def output_variants(right, candidates):
+    """Keep the mistakes that change something: for each ``(hint, {label: wrong output})`` of
+    ``candidates``, only the outputs that differ from ``right`` (a dict of the same labels);
+    mistakes that change nothing here are dropped. The result suits :func:`diagnose_outputs`."""
+    variants = []
+    for hint, wrong in candidates:
+        changed = {k: v for k, v in wrong.items() if rel_error(v, right[k]) >= TOL}
+        if changed:
+            variants.append((hint, changed))
+    return variants
+
+
 def diagnose_outputs(got, expected, variants=(), where="", fallback=None):
     """:func:`diagnose` for several outputs at once, in the order of ``expected``.
 
