@@ -3,13 +3,18 @@
     python tools/execute_notebooks.py notebooks/01_*.ipynb solutions/01_*.ipynb
 
 Each notebook runs in a fresh kernel from its own folder. Afterwards the saved widget state
-(several MB of plotly.js per notebook) and per-cell timing metadata are stripped, so the files
-stay small and a re-run changes only what really changed. Prints each notebook's run time.
+(several MB of plotly.js per notebook) and per-cell timing metadata are stripped, and the
+random ids in the outputs (widget model ids, plotly trace uids: new on every run) are replaced
+by ids derived from the notebook's name, so the files stay small and a re-run changes only
+what really changed. Prints each notebook's run time.
 """
 
 import argparse
+import hashlib
+import re
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import nbformat
@@ -22,6 +27,43 @@ def strip_volatile_metadata(nb):
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
         cell.metadata.pop("ExecuteTime", None)
+    return nb
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+#: A random uuid4 as text ("1b4e28ba-2fa1-4d2b-a3c8-...") or bare hex (a widget model id).
+RANDOM_ID = re.compile(
+    r"\b[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\b"
+    r"|\b[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}\b"
+)
+
+
+def stable_ids(nb, name):
+    """Replace every random id in the outputs by one derived from ``name`` and its order of
+    first appearance, in the same form (dashed or bare hex). The same id gets the same
+    replacement everywhere, so a widget view and its text still agree."""
+    replacements = {}
+
+    def replace(match):
+        old = match.group(0)
+        if old not in replacements:
+            digest = hashlib.sha256(f"{name}:{len(replacements)}".encode()).hexdigest()[:32]
+            new = uuid.UUID(hex=digest, version=4)
+            replacements[old] = str(new) if "-" in old else new.hex
+        return replacements[old]
+
+    def walk(value):
+        if isinstance(value, str):
+            return RANDOM_ID.sub(replace, value)
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        return value
+
+    for cell in nb.cells:
+        if cell.get("outputs"):
+            cell.outputs = nbformat.from_dict(walk(cell.outputs))
     return nb
 
 
@@ -38,7 +80,7 @@ def execute(path, timeout=120):
     )
     client.execute()
     elapsed = time.perf_counter() - start
-    nbformat.write(strip_volatile_metadata(nb), path)
+    nbformat.write(stable_ids(strip_volatile_metadata(nb), path.name), path)
     return elapsed
 
 
