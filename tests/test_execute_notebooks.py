@@ -60,3 +60,19 @@ def test_ids_depend_on_the_notebook():
     b = execute_notebooks.stable_ids(notebook_with_ids(uuid.uuid4().hex, str(uuid.uuid4())), "b")
     view = execute_notebooks.WIDGET_VIEW
     assert a.cells[0].outputs[0].data[view] != b.cells[0].outputs[0].data[view]
+
+
+def test_stream_outputs_split_differently_are_stored_alike():
+    def notebook(pieces):
+        outputs = [nbformat.v4.new_output("stream", name="stdout", text=p) for p in pieces]
+        outputs.append(nbformat.v4.new_output("stream", name="stderr", text="warning\n"))
+        outputs.append(nbformat.v4.new_output("stream", name="stdout", text="after\n"))
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell("print()", outputs=outputs)]
+        return execute_notebooks.coalesce_streams(nb)
+
+    one, two = notebook(["a\nb\n"]), notebook(["a\n", "b\n"])
+    assert one.cells[0].outputs == two.cells[0].outputs
+    texts = [(o.name, o.text) for o in two.cells[0].outputs]
+    assert texts == [("stdout", "a\nb\n"), ("stderr", "warning\n"), ("stdout", "after\n")]
+    nbformat.validate(two)
