@@ -759,18 +759,16 @@ def report(results):
             "",
             f"Classic configuration (batch 1, T={c['T']}, H={c['H']}, V={c['V']}, Adagrad "
             f"lr {c['lr']:g}, element-wise clip {c['clip']:g}, float64):",
+            _table(results["classic"], training + [("x_min-char-rnn loop", "x loop", "{:.2f}")]),
         ]
-        out.append(
-            _table(results["classic"], training + [("x_min-char-rnn loop", "x loop", "{:.2f}")])
-        )
+    c = results["sizes"]["course"]
     if "course" in results:
-        c = results["sizes"]["course"]
         out += [
             "",
             f"Course configuration (batch {c['N']}, T={c['T']}, H={c['H']}, V={c['V']}, Adam "
             f"lr {c['lr']:g}, global-norm clip {c['max_norm']:g}):",
+            _table(results["course"], training + [("x_PyTorch", "x PyTorch", "{:.2f}")]),
         ]
-        out.append(_table(results["course"], training + [("x_PyTorch", "x PyTorch", "{:.2f}")]))
         loop = next(
             (r for r in results.get("classic", []) if r["name"] == "min-char-rnn loop"), None
         )
@@ -783,19 +781,17 @@ def report(results):
                 )
             )
     if "parts" in results:
-        c = results["sizes"]["course"]
         out += [
             "",
             f"Where a course-configuration step's time goes (float32, batch {c['N']}, T={c['T']}, "
             f"H={c['H']}); products = the step's matrix products alone:",
-        ]
-        out.append(_table(results["parts"], [
-            ("cell", "cell", None), ("part", "part", None), ("ms", "ms", "{:.2f}"),
-            ("share", "of the step", "{:.0%}"),
-        ]))  # fmt: skip
+            _table(results["parts"], [
+                ("cell", "cell", None), ("part", "part", None), ("ms", "ms", "{:.2f}"),
+                ("share", "of the step", "{:.0%}"),
+            ]),
+        ]  # fmt: skip
     if "memory" in results:
         memory = results["memory"]
-        c = results["sizes"]["course"]
         out += [
             "",
             f"Memory a forward pass keeps for BPTT (float32, N={c['N']}, H={c['H']}, D={c['V']}):",
