@@ -224,7 +224,6 @@ class LSTMCache(NamedTuple):
     Hc: np.ndarray  # (H, T+1, N): the same states side by side
     Cs: np.ndarray  # (T+1, H, N): c_0..c_T
     U: np.ndarray  # (T, 4H, N): u = tanh(scale * a), blocks i, f, g, o; the g block is g
-    S: np.ndarray  # (T, 4H, N): (1 + u) / 2, so the blocks i, f, o are the gates
     tanh_c: np.ndarray  # (T, H, N): tanh(c_t)
     scale: np.ndarray  # (4H,): 1/2 in the rows of i, f, o; 1 in g's
     params: dict
@@ -235,12 +234,7 @@ def _sigmoid_gates(u, out, H):
     ``out`` (4H, N) at once (the g block's value is not used)."""
     np.multiply(u, 0.5, out=out)
     out += 0.5
-    return _gates(out, H)
-
-
-def _gates(s, H):
-    """The blocks i, f, o of s (4H, N)."""
-    return s[:H], s[H : 2 * H], s[3 * H :]
+    return out[:H], out[H : 2 * H], out[3 * H :]
 
 
 def lstm_forward(X, h0, c0, params, ws=None):
@@ -253,24 +247,23 @@ def lstm_forward(X, h0, c0, params, ws=None):
     W_h_T = np.ascontiguousarray((params["W_h"] * s).T)  # (4H, H)
     Hs, Cs = _empty(ws, "Hs", (T + 1, H, N), dtype), _empty(ws, "Cs", (T + 1, H, N), dtype)
     Hs[0], Cs[0] = h0, c0
-    S = _empty(ws, "S", U.shape, dtype)  # the gates, kept for backward
     tanh_c = _empty(ws, "tanh_c", (T, H, N), dtype)
-    z, ig = np.empty((4 * H, N), dtype), np.empty((H, N), dtype)
+    z, sig, ig = np.empty((4 * H, N), dtype), np.empty((4 * H, N), dtype), np.empty((H, N), dtype)
     for t in range(T):
         u = U[t]
         u += np.matmul(W_h_T, Hs[t], out=z)  # all four gates: one product, (4H, H) @ (H, N)
         np.tanh(u, out=u)
-        i, f, o = _sigmoid_gates(u, S[t], H)
+        i, f, o = _sigmoid_gates(u, sig, H)
         g = u[2 * H : 3 * H]
         c = np.multiply(f, Cs[t], out=Cs[t + 1])
         c += np.multiply(i, g, out=ig)  # c_t = f * c_{t-1} + i * g
         np.multiply(o, np.tanh(c, out=tanh_c[t]), out=Hs[t + 1])  # h_t = o * tanh(c_t)
-    return Hs, LSTMCache(X, Hs, _states_by_columns(Hs, ws), Cs, U, S, tanh_c, s, params)
+    return Hs, LSTMCache(X, Hs, _states_by_columns(Hs, ws), Cs, U, tanh_c, s, params)
 
 
 def lstm_backward(dH, cache, need_dx=False, ws=None):
     """BPTT for :func:`lstm_forward`; dH (T, H, N). Returns dX, dh0, dc0, grads."""
-    X, Hs, Hc, Cs, U, S, tanh_c, s, params = cache
+    X, Hs, Hc, Cs, U, tanh_c, s, params = cache
     T, H, N = dH.shape
     dtype = dH.dtype
     # d gate / d a = s**2 * (1 - u**2). The loop computes da / s**2; s**2 is applied once to
@@ -279,11 +272,11 @@ def lstm_backward(dH, cache, need_dx=False, ws=None):
     W_h = params["W_h"] * s2  # (H, 4H): dh_{t-1} = W_h da_t
     DA = _empty(ws, "DA", U.shape, dtype)  # (T, 4H, N): da_t / s**2 of every step
     dh_next, dc_next = np.zeros((H, N), dtype), np.zeros((H, N), dtype)
-    du = np.empty((4 * H, N), dtype)
+    sig, du = np.empty((4 * H, N), dtype), np.empty((4 * H, N), dtype)
     dh_t, dc, dtanh = np.empty((H, N), dtype), np.empty((H, N), dtype), np.empty((H, N), dtype)
     for t in reversed(range(T)):
         u, tc, da = U[t], tanh_c[t], DA[t]
-        i, f, o = _gates(S[t], H)
+        i, f, o = _sigmoid_gates(u, sig, H)  # recomputed from u: two operations
         g = u[2 * H : 3 * H]
         np.add(dH[t], dh_next, out=dh_t)
         np.multiply(dh_t, o, out=dc)
