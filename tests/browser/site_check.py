@@ -50,6 +50,11 @@ def pick_chapter(notebooks):
     return notebooks[0]
 
 
+def figure_count(page_html):
+    """How many plotly FigureWidgets (anywidget models) the page's saved widget state holds."""
+    return len(re.findall(r'"_model_module":\s*"anywidget"', page_html))
+
+
 def run(context, out, notebooks, timeout=90):
     """Build and open the site for one chapter; return a list of problems (empty: all good)."""
     LAST_NOTES.clear()
@@ -71,22 +76,35 @@ def run(context, out, notebooks, timeout=90):
             problems.append(f"index lists {titles}, expected {[entries[0]['title']]}")
         links.first.click()
         page.wait_for_load_state("load")
-        deadline = time.monotonic() + timeout
+        # Each FigureWidget is an anywidget model in the saved state and becomes one plotly
+        # div once anywidget has loaded plotly.js, which can come after the widget boxes are
+        # drawn: wait for all of them, not only for the divs that already exist.
+        figures = figure_count(page.content())
+        waited = time.monotonic()
+        deadline = waited + timeout
         while True:
             state = page.evaluate(PAGE_STATE)
-            done = state["drawn"] == state["views"] and state["plotSvgs"] >= state["plots"]
+            done = (
+                state["drawn"] == state["views"]
+                and state["plots"] >= figures
+                and state["plotSvgs"] >= state["plots"]
+            )
             if (done and state["math"]) or time.monotonic() > deadline:
                 break
             time.sleep(0.5)
         LAST_NOTES.append(
-            f"{state['drawn']}/{state['views']} widget views drawn, {state['plotSvgs']} plotly "
-            f"SVGs, {state['sliders']} sliders, {state['math']} typeset equations, offline"
+            f"{state['drawn']}/{state['views']} widget views drawn, {state['plots']}/{figures} "
+            f"plotly figures ({state['plotSvgs']} SVGs), {state['sliders']} sliders, "
+            f"{state['math']} typeset equations, offline, drawn after "
+            f"{time.monotonic() - waited:.1f} s"
         )
         if state["views"] == 0 or state["drawn"] < state["views"]:
             problems.append(f"{state['drawn']} of {state['views']} widget views drawn")
-        has_figures = '"_model_module": "anywidget"' in page.content()  # FigureWidgets
-        if (has_figures and state["plots"] == 0) or state["plotSvgs"] < state["plots"]:
-            problems.append(f"{state['plotSvgs']} of {state['plots']} plotly figures drawn")
+        if state["plots"] < figures or state["plotSvgs"] < state["plots"]:
+            problems.append(
+                f"{state['plots']} of {figures} FigureWidgets became plotly figures and "
+                f"{state['plotSvgs']} SVGs were drawn, after {timeout} s"
+            )
         if state["math"] == 0 or state["mathErrors"]:
             problems.append(f"MathJax: {state['math']} equations, {state['mathErrors']} errors")
         if blocked:
