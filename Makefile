@@ -11,7 +11,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9A]*.ipynb))
 SOLUTIONS := $(sort $(wildcard solutions/[0-9]*.ipynb))
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: setup lab test lint format unit notebooks-test exercises notebooks torch torch-check bench clean \
+.PHONY: setup lab lab-instructor test lint format unit notebooks-test exercises notebooks torch torch-check bench clean \
 	test-browser html
 
 $(STAMP): pyproject.toml
@@ -26,9 +26,17 @@ setup: $(STAMP)
 # Opens the start notebook. JupyterLab's normal token authentication stays on: open the
 # http://localhost:8888/lab?token=... link it prints.
 # --allow-root only when make runs as root (containers); it does not touch authentication.
+# The dev install brings nbgrader (the tests grade a chapter with it); the learner's lab hides
+# its menu, buttons and server extensions through tools/learner_lab/ (JUPYTER_CONFIG_PATH).
+# make lab-instructor opens the same lab with nbgrader's tools shown.
+LAB := $(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root)
+LEARNER_LAB := JUPYTER_CONFIG_PATH="$(CURDIR)/tools/learner_lab$(if $(JUPYTER_CONFIG_PATH),:$(JUPYTER_CONFIG_PATH))"
+
 lab: setup
-	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) \
-		notebooks/00_welcome.ipynb
+	$(LEARNER_LAB) $(LAB) notebooks/00_welcome.ipynb
+
+lab-instructor: setup
+	$(LAB) notebooks/00_welcome.ipynb
 
 # Two pytest workers on two cores: one BLAS thread each, or they fight over the cores.
 ONE_THREAD := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1

@@ -5,7 +5,9 @@ The server runs from the course's own venv on 127.0.0.1, on a free port, with a 
 and runtime files live in that folder too, so the learner's own JupyterLab setup is neither read
 nor changed. ``lab_settings.json`` (beside this file) holds the settings the test needs: no news
 toast, no autosave (the run must not rewrite notebooks) and every cell attached to the page
-(windowing off, so cells below the fold can be counted).
+(windowing off, so cells below the fold can be counted). It runs with the configuration that
+``make lab`` gives learners (``tools/learner_lab/``: nbgrader's menu, buttons and server
+extensions off).
 """
 
 import json
@@ -22,6 +24,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SETTINGS = HERE / "lab_settings.json"
+#: The configuration ``make lab`` adds for learners (nbgrader's tools hidden).
+LEARNER_LAB = HERE.parents[1] / "tools" / "learner_lab"
 
 
 def free_port():
@@ -38,6 +42,14 @@ def write_user_settings(settings_dir, overrides=SETTINGS):
         target = Path(settings_dir) / package / f"{plugin}.jupyterlab-settings"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(values, indent=2))
+
+
+def learner_env(env):
+    """``env`` with the learner's configuration first on JUPYTER_CONFIG_PATH, as in make lab."""
+    paths = [str(LEARNER_LAB)] + [
+        p for p in env.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep) if p
+    ]
+    return {**env, "JUPYTER_CONFIG_PATH": os.pathsep.join(paths)}
 
 
 class LabServer:
@@ -78,7 +90,7 @@ class LabServer:
         settings = home / "user-settings"
         write_user_settings(settings)
         env = dict(
-            os.environ,
+            learner_env(os.environ),
             JUPYTERLAB_SETTINGS_DIR=str(settings),
             JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
             JUPYTER_CONFIG_DIR=str(home / "config"),

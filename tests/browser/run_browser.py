@@ -12,6 +12,7 @@ has run. Then it checks, from what the page shows:
   warning fails. Other stderr text (progress bars, log lines) is allowed;
 - every widget the stored notebook displays is rendered again (no "Error displaying widget"),
   and every plotly figure has an SVG with data;
+- the lab is the learner's (``make lab``'s configuration): no nbgrader menu, button or panel;
 - the chapter's main widget reacts: the first cell whose output has a control (a plotly figure
   next to it preferred) gets its control moved (slider: focus + ArrowRight; dropdown: another
   option; toggle buttons, radio buttons + "Check", a text box, a button), and what the cell
@@ -259,6 +260,20 @@ def check_interaction(page, report):
     return index
 
 
+#: What nbgrader adds to JupyterLab: a menu, a notebook toolbar button, a side panel.
+NBGRADER_UI = re.compile(r"nbgrader|Validate Assignment|Create Assignment", re.I)
+LAB_UI = """() => Array.from(document.querySelectorAll(
+  '.lm-MenuBar-itemLabel, .jp-Toolbar-item, .jp-ToolbarButtonComponent, .lm-TabBar-tab'
+)).map(e => [e.innerText, e.title, e.getAttribute('data-jp-item-name')].join(' '))"""
+
+
+def check_learner_lab(page, report):
+    """The lab is the one ``make lab`` opens for learners: no nbgrader menu or buttons."""
+    shown = sorted({t.strip() for t in page.evaluate(LAB_UI) if NBGRADER_UI.search(t)})
+    if shown:
+        report.fail("the learner's JupyterLab shows nbgrader's tools", shown="\n".join(shown))
+
+
 def run_notebook(context, lab, rel, expected, timeout, screenshot=None):
     """Open ``rel`` (relative to the server root) in a new page, run it, check it."""
     report = Report(rel)
@@ -286,6 +301,7 @@ def run_notebook(context, lab, rel, expected, timeout, screenshot=None):
                 "\n".join(o["text"] for o in (ran[-1]["outputs"] if ran else [])),
             )  # fmt: skip
         check_widgets(cells, expected, report)
+        check_learner_lab(page, report)
         index = check_interaction(page, report)
         dialog = page.evaluate(js.DIALOG)
         if dialog:
