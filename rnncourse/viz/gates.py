@@ -16,7 +16,9 @@ Three layers, as everywhere in :mod:`rnncourse.viz`:
 3. thin callbacks that call the trace function and write its arrays into the figure inside
    ``fig.batch_update()``.
 
-Builder contract (``rnncourse.viz.gru_gates`` reuses it for the GRU)::
+Builder contract (for any cell with sliders and gate dropdowns: :func:`lstm_gate_explorer`
+uses it; chapter 5's GRU explorer, :mod:`rnncourse.viz.gru_gates`, builds its own figure,
+because it also has a checkbox for the candidate formula and draws h_0 before the first step)::
 
     box = build_gate_explorer(trace_fn, rows, gates=None, sliders=(), pattern="pulse",
                               summarize=None)
