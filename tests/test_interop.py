@@ -22,7 +22,7 @@ from rnncourse.interop import (
 D, H = 4, 6
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 MODES = {"rnn": "RNN_TANH", "lstm": "LSTM", "gru": "GRU"}
-REFERENCE = Path(__file__).parent / "torch_reference"
+REFERENCE = Path(__file__).resolve().parents[1] / "rnncourse" / "data" / "torch_reference"
 
 
 def random_state_dict(cell, rng, layer=0, direction=0, d_in=D, dtype=np.float64):

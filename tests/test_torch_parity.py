@@ -1,9 +1,9 @@
-"""rnncourse's cells against PyTorch, from numbers stored in tests/torch_reference/.
+"""rnncourse's cells against PyTorch, from numbers stored in rnncourse/data/torch_reference/.
 
-The .npz files were made by tests/torch_reference/make_reference.py with torch in float64
-(see its docstring for every key); this file needs numpy only. Each test converts the stored
-state_dict with rnncourse.interop, runs our forward and backward passes and checks outputs,
-final states and every gradient to 1e-10.
+The .npz files (package data) were made by tests/torch_reference/make_reference.py with
+torch in float64 (see its docstring for every key); this file needs numpy only. Each test
+converts the stored state_dict with rnncourse.interop, runs our forward and backward passes
+and checks outputs, final states and every gradient to 1e-10.
 
 The loss PyTorch differentiated is ``sum(output * G_output) + sum(h_n * G_h_n)``: the
 gradient reaching h from outside the recurrence is G_output, plus G_h_n at the last step.
@@ -21,7 +21,7 @@ from rnncourse.interop import params_from_state_dict
 from rnncourse.lstm import lstm_backward, lstm_forward, lstm_gates, lstm_step_backward
 from rnncourse.rnn import rnn_backward, rnn_forward
 
-REFERENCE = Path(__file__).parent / "torch_reference"
+REFERENCE = Path(__file__).resolve().parents[1] / "rnncourse" / "data" / "torch_reference"
 CONFIGS = {
     "rnn_tanh": ("rnn", 1, False),
     "rnn_relu": ("rnn", 1, False),

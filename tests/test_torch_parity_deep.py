@@ -1,7 +1,8 @@
 """rnncourse.deep against PyTorch's 2-layer bidirectional nn.LSTM and nn.GRU, from the numbers
-stored in tests/torch_reference/ (made by make_reference.py there; see its docstring for every
-key). Numpy only: the stored state_dict is converted layer by layer and direction by
-direction with rnncourse.interop, and outputs, h_n, c_n and every gradient must agree to 1e-10.
+stored in rnncourse/data/torch_reference/ (made by tests/torch_reference/make_reference.py;
+see its docstring for every key). Numpy only: the stored state_dict is converted layer by
+layer and direction by direction with rnncourse.interop, and outputs, h_n, c_n and every
+gradient must agree to 1e-10.
 
 PyTorch stacks initial and final states as (K, N, H) with row k = layer * 2 + direction;
 rnncourse.deep keeps them as a list per layer of (forward, backward) pairs. The loss PyTorch
@@ -17,7 +18,7 @@ import pytest
 from rnncourse.deep import stacked_backward, stacked_final_states, stacked_forward
 from rnncourse.interop import params_from_state_dict
 
-REFERENCE = Path(__file__).parent / "torch_reference"
+REFERENCE = Path(__file__).resolve().parents[1] / "rnncourse" / "data" / "torch_reference"
 NAMES = ["lstm_2layer_bidirectional", "gru_2layer_bidirectional"]
 TOL = 1e-10
 L, DIRECTIONS = 2, 2

@@ -1,6 +1,9 @@
 """Make the PyTorch reference numbers that tests/test_torch_parity*.py compare against.
 
-Run with a Python that has torch (the test suite itself never imports it)::
+The files go to rnncourse/data/torch_reference/ (package data: chapter 12 and the tests read
+them through rnncourse.framework_reference.reference_file); the configurations and the code
+that computes them are rnncourse/_torch_reference.py. Run with a Python that has torch and
+rnncourse (the test suite itself never imports torch)::
 
     python tests/torch_reference/make_reference.py          # write the .npz files
     python tests/torch_reference/make_reference.py --check  # recompute, compare, write nothing
@@ -8,9 +11,9 @@ Run with a Python that has torch (the test suite itself never imports it)::
 
 ``--check`` also runs rnncourse.interop's module converters on real torch modules, single
 layers and stacks, one-directional and bidirectional (the test suite drives them with fakes
-only), so rnncourse must be importable too. ``np.savez`` stamps the time into each file, so
-rewriting a file changes its bytes even when no number changes: use ``--names`` to write
-only the files you add or mean to change.
+only). ``np.savez`` stamps the time into each file, so rewriting a file changes its bytes
+even when no number changes: use ``--names`` to write only the files you add or mean to
+change.
 
 Each configuration builds a float64 ``torch.nn.RNN``, ``nn.LSTM`` or ``nn.GRU`` with
 ``batch_first=True`` from a fixed seed, runs it on fixed random inputs and stores in
@@ -38,86 +41,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
+# The configurations and the code that computes them live in the package, so that
+# rnncourse.framework_reference can recompute them live from an installed wheel.
+from rnncourse._torch_reference import CONFIGS, D, H, N, T, generate
+from rnncourse._torch_reference import grads as _grads
+from rnncourse._torch_reference import module as _module
+
 HERE = Path(__file__).resolve().parent
-
-N, T, D, H = 3, 5, 4, 6
-
-#: name -> (cell, nonlinearity, num_layers, bidirectional, seed)
-CONFIGS = {
-    "rnn_tanh": ("rnn", "tanh", 1, False, 101),
-    "rnn_relu": ("rnn", "relu", 1, False, 102),
-    "lstm": ("lstm", "", 1, False, 103),
-    "gru": ("gru", "", 1, False, 104),
-    "lstm_2layer_bidirectional": ("lstm", "", 2, True, 105),
-    "gru_2layer_bidirectional": ("gru", "", 2, True, 106),
-    "rnn_tanh_2layer_bidirectional": ("rnn", "tanh", 2, True, 107),
-    "lstm_3layer": ("lstm", "", 3, False, 108),
-}
-
-META = ("cell", "nonlinearity", "num_layers", "bidirectional", "seed", "torch_version")
-
-
-def _module(cell, nonlinearity, num_layers, bidirectional):
-    kwargs = dict(
-        input_size=D,
-        hidden_size=H,
-        num_layers=num_layers,
-        bidirectional=bidirectional,
-        batch_first=True,
-    )
-    if cell == "rnn":
-        return torch.nn.RNN(nonlinearity=nonlinearity, **kwargs)
-    return {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell](**kwargs)
-
-
-def _grads(loss, module, inputs):
-    """Gradients of ``loss`` w.r.t. the named inputs and every parameter, as numpy arrays."""
-    names = list(inputs) + [name for name, _ in module.named_parameters()]
-    tensors = list(inputs.values()) + [p for _, p in module.named_parameters()]
-    grads = torch.autograd.grad(loss, tensors, retain_graph=True)
-    return {name: g.detach().numpy().copy() for name, g in zip(names, grads, strict=True)}
-
-
-def generate(name):
-    """Compute one configuration's arrays; returns a dict name -> numpy array."""
-    cell, nonlinearity, num_layers, bidirectional, seed = CONFIGS[name]
-    torch.manual_seed(seed)
-    module = _module(cell, nonlinearity, num_layers, bidirectional).double()
-    K = num_layers * (2 if bidirectional else 1)
-    B = (2 if bidirectional else 1) * H
-    f64 = torch.float64
-    x = torch.randn(N, T, D, dtype=f64, requires_grad=True)
-    h0 = (0.5 * torch.randn(K, N, H, dtype=f64)).requires_grad_()
-    inputs = {"x": x, "h0": h0}
-    if cell == "lstm":
-        c0 = (0.5 * torch.randn(K, N, H, dtype=f64)).requires_grad_()
-        inputs["c0"] = c0
-        output, (h_n, c_n) = module(x, (h0, c0))
-    else:
-        output, h_n = module(x, h0)
-    G_output = torch.randn(N, T, B, dtype=f64)
-    G_h_n = torch.randn(K, N, H, dtype=f64)
-    loss = (output * G_output).sum() + (h_n * G_h_n).sum()
-
-    out = {key: t.detach().numpy().copy() for key, t in inputs.items()}
-    out.update({key: t.detach().numpy().copy() for key, t in module.state_dict().items()})
-    out.update(output=output.detach().numpy().copy(), h_n=h_n.detach().numpy().copy())
-    out.update(G_output=G_output.numpy().copy(), G_h_n=G_h_n.numpy().copy())
-    out.update({f"grad_{key}": g for key, g in _grads(loss, module, inputs).items()})
-    if cell == "lstm":
-        G_c_n = torch.randn(K, N, H, dtype=f64)
-        loss_c = (c_n * G_c_n).sum()
-        out.update(c_n=c_n.detach().numpy().copy(), G_c_n=G_c_n.numpy().copy())
-        out.update({f"grad_c_n_{key}": g for key, g in _grads(loss_c, module, inputs).items()})
-    out.update(
-        cell=np.array(cell),
-        nonlinearity=np.array(nonlinearity),
-        num_layers=np.array(num_layers),
-        bidirectional=np.array(bidirectional),
-        seed=np.array(seed),
-        torch_version=np.array(torch.__version__),
-    )
-    return out
+#: Where the files go by default: the package's data, so that they ship with the wheel.
+OUT = HERE.parents[1] / "rnncourse" / "data" / "torch_reference"
 
 
 def compare(name, new, path, rtol=1e-10, atol=1e-12):
@@ -299,7 +231,7 @@ def check_stack(cell, nonlinearity, layers, bidirectional, tol=1e-12):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare, do not write")
-    parser.add_argument("--out", type=Path, default=HERE, help="folder of the .npz files")
+    parser.add_argument("--out", type=Path, default=OUT, help="folder of the .npz files")
     parser.add_argument(
         "--names", nargs="+", choices=list(CONFIGS), default=list(CONFIGS), metavar="NAME",
         help="only these configurations (default: all): " + ", ".join(CONFIGS),
