@@ -12,12 +12,16 @@ b_h (3H,) hold three H-wide column blocks in the gate order r, z, n (PyTorch's o
     h_t = (1 - z_t) * n_t + z_t * h_{t-1}                      h_t (N, H), * is elementwise
 
 x_t is (N, D) and h_{t-1} (N, H). The two candidates differ only in where the reset gate
-acts. ``reset_after=True`` (the default) applies r_t after the product with W_hn, so
-``h_{t-1} W_h`` is one matrix product for all three blocks; this is what PyTorch, cuDNN
-and Keras (``reset_after=True``) compute. ``reset_after=False`` applies r_t to h_{t-1}
-first, as Cho et al. (2014) and most textbooks write it. They are different cells: the
-gate acts on the outputs of W_hn in one and on its inputs in the other, and b_hn is scaled
-by r_t in one only. They agree when r_t = 1, or when W_hn is diagonal and b_hn = 0.
+acts, and both are Cho et al.'s (2014): the first arXiv version of their paper
+(1406.1078v1) applies r_t after the product with W_hn, the later one (1406.1078v3) before
+it, as most textbooks do (Keras's documentation of ``reset_after`` says the same).
+``reset_after=True`` (the default) is the v1 formula, the one PyTorch's ``nn.GRU``, cuDNN
+and Keras (``reset_after=True``) compute; with it ``h_{t-1} W_h`` is one matrix product for
+all three blocks, which suits cuDNN's fused kernels (it is compatible with them, not the
+reason the formula exists). ``reset_after=False`` is the v3 formula. They are different
+cells: the gate acts on the outputs of W_hn in one and on its inputs in the other, and b_hn
+is scaled by r_t in one only. They agree when r_t = 1, or when W_hn is diagonal and
+b_hn = 0.
 
 The update rule ``h_t = (1 - z_t) * n_t + z_t * h_{t-1}`` is the convention of Cho et al.
 (2014) and of PyTorch: z_t near 1 keeps the old state. Chung et al. (2014) and some texts
@@ -25,8 +29,11 @@ write ``h_t = (1 - z_t) * h_{t-1} + z_t * h~_t`` instead, which swaps z and 1 - 
 is the same, only the meaning of z is reversed.
 
 PyTorch's ``weight_ih_l0`` (3H, D) is our ``W_x.T``, its ``weight_hh_l0`` (3H, H) our
-``W_h.T``, ``bias_ih_l0`` our b_x and ``bias_hh_l0`` our b_h. The GRU needs both biases
-because b_hn is multiplied by r_t; with ``reset_after=False`` only their sum matters.
+``W_h.T``, ``bias_ih_l0`` our b_x and ``bias_hh_l0`` our b_h. Two biases are cuDNN's and
+PyTorch's layout for every cell (their LSTM has two as well, of which only the sum matters).
+In the reset-after candidate the second one does a job of its own, because r_t scales b_hn
+and not b_xn; in the gates r and z, and everywhere with ``reset_after=False``, only the sum
+b_x + b_h matters.
 
 All arrays share one dtype (float32 or float64). Backward functions never change their
 inputs or the cache; parameter gradients start at zero and add up over time steps.
@@ -134,8 +141,9 @@ def gru_step_forward(x_t, h_prev, params, reset_after=True):
     - x_t: input at this step, (N, D)
     - h_prev: hidden state from the previous step, (N, H)
     - params: dict with W_x (D, 3H), W_h (H, 3H), b_x (3H,), b_h (3H,); blocks r, z, n
-    - reset_after: True (default, PyTorch's formula) applies r to h_prev W_hn + b_hn;
-      False (Cho et al. 2014) applies it to h_prev before the product with W_hn
+    - reset_after: True (default; PyTorch's formula, Cho et al.'s arXiv v1) applies r to
+      h_prev W_hn + b_hn; False (Cho et al.'s arXiv v3, most textbooks) applies it to h_prev
+      before the product with W_hn
 
     Returns:
     - h_t: new hidden state, (N, H)
