@@ -297,3 +297,43 @@ def test_checkers_never_raise(checker, fn):
 def test_passing_a_value_instead_of_a_function():
     result = check.adam_step(np.ones(3))
     assert not result and "without calling it" in repr(result)
+
+
+# ---------------------------------------------------------------- catalogues
+
+
+CATALOGUED = [
+    check.adam_step,
+    check.variational_dropout_forward,
+    check.variational_dropout_backward,
+]
+
+
+@pytest.mark.parametrize(
+    "checker, mistake",
+    [(c, m) for c in CATALOGUED for m in c.catalogue],
+    ids=lambda v: getattr(v, "key", getattr(v, "__name__", "")),
+)
+def test_every_catalogue_entry_is_rejected_with_its_own_hint(checker, mistake):
+    result = checker(mistake.fn)
+    assert not result, mistake.key
+    assert result.hint == mistake.hint, (mistake.key, repr(result))
+
+
+def test_a_mistake_on_one_case_only_is_not_named():
+    def half_wrong(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+        if t == 3:  # the mistake on test case 1 only
+            return _training._adam_by_hand(param, grad, m, v, t, lr, beta1, beta2, eps, k="sign")
+        return _training.adam_reference(param, grad, m, v, t, lr, beta1, beta2, eps)
+
+    result = check.adam_step(half_wrong)
+    assert not result and "not on every test case" in result.hint, repr(result)
+
+
+def test_returning_an_input_object_is_named_as_a_copy_problem():
+    def eval_alias(x, p, rng=None, train=True):
+        if not train:
+            return x, np.ones((x.shape[0], x.shape[2]))
+        return dropout.variational_dropout_forward(x, p, rng)
+
+    assert_hint(check.variational_dropout_forward(eval_alias), "new array")

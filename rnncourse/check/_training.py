@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import dropout, optim
 from ..gradcheck import rel_error
+from ._catalogue import COPY_HINT, Mistake, Probe, shares_input, with_catalogue
 from ._harness import (
     TOL,
     CheckFailed,
@@ -172,7 +173,7 @@ def _diagnose_all(got, expected, variants, where):
 
 
 @checker("adam_step")
-def adam_step(fn):
+def _adam_step(fn):
     """Check ``fn(param, grad, m, v, t, lr, beta1, beta2, eps) -> (new_param, m, v)``."""
     hints = [
         (ZeroDivisionError, "", "a division by zero: at t = 1 the correction is "
@@ -187,6 +188,10 @@ def adam_step(fn):
         )  # fmt: skip
         new_param, m, v = expect_tuple(out, ("new_param", "m", "v"))
         expect_unchanged(originals, given)
+        if shares_input((new_param, m, v), given):
+            raise CheckFailed(
+                f"new_param, m or v is one of the arrays you were given{case.where}.", COPY_HINT
+            )
         shape = case.param.shape
         dims = f"the shape of param, {shape}"
         got = {
@@ -200,6 +205,91 @@ def adam_step(fn):
         expected = {"m": want_m, "v": want_v, "new_param": want_param}
         _diagnose_all(got, expected, _adam_variants(case), case.where)
     return "new_param, m and v match rnncourse.optim.Adam on all 4 test cases."
+
+
+def _adam_by_hand(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, *, k=None):
+    """Adam written out, with the mistake ``k`` (a catalogue key) switched on."""
+    if k == "fixed hyperparameters":
+        beta1, beta2, eps = 0.9, 0.999, 1e-8
+    if k == "weights swapped":
+        m2, v2 = (1 - beta1) * m + beta1 * grad, (1 - beta2) * v + beta2 * grad**2
+    else:
+        m2 = beta1 * m + (1 - beta1) * grad
+        v2 = beta2 * v + (1 - beta2) * (grad if k == "v from grad" else grad**2)
+    tc = {"t - 1": t - 1, "t + 1": t + 1}.get(k, t)
+    with np.errstate(all="ignore"):
+        if k == "no bias correction":
+            m_hat, v_hat = m2, v2
+        else:
+            m_hat, v_hat = m2 / (1 - beta1**tc), v2 / (1 - beta2**tc)
+        denom = np.sqrt(v_hat + eps) if k == "eps inside" else np.sqrt(v_hat) + eps
+        step = lr * m_hat / denom
+    new = param + step if k == "sign" else param - step
+    if k == "returns m_hat":
+        return new, m_hat, v_hat
+    if k == "in place":
+        m *= beta1
+        m += (1 - beta1) * grad
+        v *= beta2
+        v += (1 - beta2) * grad**2
+        param -= step
+        return param, m, v
+    if k == "old m and v returned":
+        return new, m, v
+    return new, m2, v2
+
+
+def _adam_mistake(key, hint):
+    return Mistake(key, hint, lambda *a, **kw: _adam_by_hand(*a, **kw, k=key))
+
+
+def _adam_hint(fragment):
+    """The hint of _adam_variants that contains ``fragment`` (one text for both)."""
+    hints = [h for c in _adam_cases() for h, _ in _adam_variants(c)]
+    return next(h for h in hints if fragment in h)
+
+
+def _adam_catalogue():
+    return [
+        _adam_mistake("no bias correction", _adam_hint("bias correction is missing")),
+        _adam_mistake("t - 1", _adam_hint("uses t - 1")),
+        _adam_mistake("t + 1", _adam_hint("uses t + 1")),
+        _adam_mistake("eps inside", _adam_hint("inside the square root")),
+        _adam_mistake("v from grad", _adam_hint("*squared* gradient")),
+        _adam_mistake("sign", _adam_hint("sign is wrong")),
+        _adam_mistake("returns m_hat", _adam_hint("not the bias-corrected")),
+        _adam_mistake("weights swapped", _adam_hint("weights of the running averages")),
+        _adam_mistake("fixed hyperparameters", _adam_hint("use the arguments")),
+        _adam_mistake("in place", MUTATION_HINT_ADAM),
+        _adam_mistake(
+            "old m and v returned",
+            "m and v are returned as they came in: return the *updated* running averages "
+            "(`m = beta1 * m + (1 - beta1) * grad`, likewise v), the next step "
+            "continues from them.",
+        ),
+    ]
+
+
+MUTATION_HINT_ADAM = (
+    "`m *= beta1`, `v += ...` or `param -= ...` change the caller's arrays. Compute new ones: "
+    "`m = beta1 * m + (1 - beta1) * grad`, `new_param = param - lr * m_hat / (...)`."
+)
+
+
+def _adam_probes():
+    return [
+        Probe(lambda c=c: ((c.param, c.grad, c.m, c.v, c.t), dict(c.hyper)), c.where)
+        for c in _adam_cases()
+    ]
+
+
+adam_step = with_catalogue(
+    _adam_step,
+    _adam_probes,
+    _adam_catalogue(),
+    adam_reference,
+    [h for c in _adam_cases() for h, _ in _adam_variants(c)],
+)
 
 
 # ---------------------------------------------------------------- variational dropout
@@ -257,7 +347,7 @@ def _check_time_sharing(out, x, where):
 
 
 @checker("variational_dropout_forward")
-def variational_dropout_forward(fn):
+def _variational_dropout_forward(fn):
     """Check ``fn(x, p, rng, train=True) -> (out, mask)`` against rnncourse.dropout."""
     hints = [
         (ValueError, "broadcast", "the mask is (N, F) and x (N, T, F): give the mask a time "
@@ -314,6 +404,11 @@ def variational_dropout_forward(fn):
     result = call(fn, given["x"], case.p, None, train=False, hints=eval_hints)
     out, mask = expect_tuple(result, ("out", "mask"))
     expect_unchanged({"x": case.x}, given)
+    if shares_input(out, given):
+        raise CheckFailed(
+            "with train=False your function returned x itself (or a view of it).",
+            COPY_HINT + " At evaluation: `return x.copy(), np.ones((N, F))`.",
+        )
     N, T, F = case.x.shape
     mask = expect_array(mask, "mask", (N, F), "(N, F)")
     out = expect_array(out, "out", (N, T, F), "(N, T, F)")
@@ -331,7 +426,7 @@ def variational_dropout_forward(fn):
 
 
 @checker("variational_dropout_backward")
-def variational_dropout_backward(fn):
+def _variational_dropout_backward(fn):
     """Check ``fn(dout, mask) -> dx`` against rnncourse.dropout."""
     hints = [
         (ValueError, "broadcast", "the mask is (N, F) and dout (N, T, F): give the mask a "
@@ -348,6 +443,8 @@ def variational_dropout_backward(fn):
         given = copy_tree(originals)
         dx = call(fn, given["dout"], given["mask"], hints=hints)
         expect_unchanged(originals, given)
+        if shares_input(dx, given):
+            raise CheckFailed(f"dx is the array dout you were given{case.where}.", COPY_HINT)
         shape_hints = {
             (N, F): "dx has the shape of x, (N, T, F): do not sum over time; each step's "
             "gradient is that step's dout times the mask."
@@ -370,3 +467,193 @@ def variational_dropout_backward(fn):
         else:  # with p = 0 the mask is all ones: only dout itself is right
             diagnose("dx", dx, want, [], case.where)
     return "dx matches the reference on all 3 test cases."
+
+
+# ---------------------------------------------------------------- dropout catalogues
+
+
+def _vd_by_hand(x, p, rng=None, train=True, *, k=None):
+    """Variational dropout written out, with the mistake ``k`` switched on."""
+    N, T, F = x.shape
+    if not train:
+        if k == "scaled at evaluation":
+            return x * (1 - p), np.ones((N, F))
+        if k == "x itself at evaluation":
+            return x, np.ones((N, F))
+        if k != "draws at evaluation":
+            return x.copy(), np.ones((N, F))
+    if k == "new mask each step":
+        masks = [(rng.random((N, F)) < 1 - p) / (1 - p) for _ in range(T)]
+        return x * np.stack(masks, axis=1), masks[-1]
+    if k == "mask with a time axis":
+        mask = (rng.random((N, T, F)) < 1 - p) / (1 - p)
+        return x * mask, mask
+    u = np.random.default_rng(0).random((N, F)) if k == "own generator" else rng.random((N, F))
+    keep, q = u < 1 - p, 1 - p
+    with np.errstate(all="ignore"):
+        mask = {
+            "not scaled": keep.astype(float),
+            "keep and drop confused": (u < p) / q,
+            "keep u < p, scale 1 / p": (u < p) / p,
+            "scale 1 / p": keep / p,
+            "scale by 1 - p": keep * q,
+            "keep u < p, not scaled": (u < p).astype(float),
+        }.get(k, keep / q)
+    if k == "no time axis":
+        return x * mask, mask
+    if k == "mask returned as (N, 1, F)":
+        return x * mask[:, None, :], mask[:, None, :]
+    if k == "in place":
+        x *= mask[:, None, :]
+        return x, mask
+    return x * mask[:, None, :], mask
+
+
+def _vd_mistake(key, hint):
+    return Mistake(key, hint, lambda *a, **kw: _vd_by_hand(*a, **kw, k=key))
+
+
+def _mask_hint(fragment):
+    u = np.random.default_rng(0).random((3, 4))
+    return next(h for h, _ in _mask_variants(u, 0.3) if fragment in h)
+
+
+def _dropout_forward_catalogue():
+    return [
+        _vd_mistake("not scaled", _mask_hint("not scaled")),
+        _vd_mistake("keep and drop confused", _mask_hint("so a unit is kept with probability")),
+        _vd_mistake("keep u < p, scale 1 / p", _mask_hint("not by `1 / p`")),
+        _vd_mistake("scale 1 / p", _mask_hint("the probability of *keeping*")),
+        _vd_mistake("scale by 1 - p", _mask_hint("wrong way round")),
+        _vd_mistake("keep u < p, not scaled", _mask_hint("and scale the kept units")),
+        _vd_mistake(
+            "new mask each step",
+            "a new mask each step is ordinary dropout. Variational dropout draws *one* mask "
+            "(N, F) per sequence, `rng.random((N, F))` once, and uses it at every step: "
+            "`out = x * mask[:, None, :]`.",
+        ),
+        _vd_mistake(
+            "mask with a time axis",
+            "the mask has a time axis: variational dropout draws one mask per "
+            "sequence, (N, F), and uses it at every step.",
+        ),
+        _vd_mistake(
+            "own generator",
+            "the mask looks right but holds other random numbers: draw them from the rng "
+            "you are given, once: `u = rng.random((N, F))` (not np.random, not per step), "
+            "and keep `u < 1 - p`.",
+        ),
+        _vd_mistake(
+            "scaled at evaluation",
+            "at evaluation inverted dropout does nothing: the scaling by 1 / (1 - p) "
+            "happened in training, so return x unchanged (not x * (1 - p)).",
+        ),
+        _vd_mistake(
+            "draws at evaluation",
+            "with train=False nothing is dropped: return before drawing a mask (rng may be "
+            "None at evaluation).",
+        ),
+        _vd_mistake(
+            "x itself at evaluation",
+            COPY_HINT + " At evaluation: `return x.copy(), np.ones((N, F))`.",
+        ),  # fmt: skip
+        _vd_mistake(
+            "no time axis",
+            "the mask is (N, F) and x (N, T, F): give the mask a time axis, `mask[:, None, :]` "
+            "(N, 1, F), so it is the same at every step.",
+        ),
+        _vd_mistake(
+            "mask returned as (N, 1, F)",
+            "return the mask as (N, F); add the time axis only to multiply: "
+            "`x * mask[:, None, :]`.",
+        ),
+        _vd_mistake(
+            "in place",
+            "`x *= mask[:, None, :]` changes the caller's x: compute a new array, "
+            "`out = x * mask[:, None, :]`.",
+        ),
+    ]
+
+
+def _dropout_forward_probes():
+    out = [
+        Probe(lambda c=c: ((c.x, c.p, np.random.default_rng(c.seed)), {}), c.where)
+        for c in _dropout_cases()
+    ]
+    c = _dropout_cases()[0]
+    out.append(Probe(lambda: ((c.x, c.p, None), {"train": False}), "evaluation"))
+    return out
+
+
+def _vd_backward_by_hand(dout, mask, *, k=None):
+    q = 1 / mask.max() if mask.max() > 0 else 1.0
+    with np.errstate(all="ignore"):
+        if k == "no mask":
+            return dout.copy()
+        if k == "dout itself":
+            return dout
+        if k == "no time axis":
+            return dout * mask
+        if k == "summed over time":
+            return (dout * mask[:, None, :]).sum(axis=1)
+        if k == "scaled again":
+            return dout * mask[:, None, :] / q
+        if k == "scaled back":
+            return dout * mask[:, None, :] * q
+        if k == "divided by the mask":
+            safe = np.where(mask == 0, 1.0, mask)
+            return np.where(mask[:, None, :] == 0, 0.0, dout / safe[:, None, :])
+        if k == "in place":
+            dout *= mask[:, None, :]
+            return dout
+    return dout * mask[:, None, :]
+
+
+def _dropout_backward_catalogue():
+    texts = {
+        "no mask": "the gradient must go back through the same mask: "
+        "`dx = dout * mask[:, None, :]`; a dropped unit gets no gradient.",
+        "dout itself": "dx is dout itself: the gradient must go back through the same mask, "
+        "`dx = dout * mask[:, None, :]` (a new array).",
+        "no time axis": "the mask is (N, F) and dout (N, T, F): give the mask a "
+        "time axis, `mask[:, None, :]`, so the same mask multiplies every step.",
+        "summed over time": "dx has the shape of x, (N, T, F): do not sum over time; each "
+        "step's gradient is that step's dout times the mask.",
+        "scaled again": "the mask already holds the scaling 1 / (1 - p); multiply by the mask "
+        "alone (dividing by 1 - p again scales twice).",
+        "scaled back": "the mask already holds the scaling 1 / (1 - p); multiply by the mask "
+        "alone (multiplying by 1 - p undoes it).",
+        "divided by the mask": "multiply by the mask, do not divide: the forward pass was "
+        "`x * mask`.",
+        "in place": "`dout *= mask[:, None, :]` changes the caller's dout: compute a new "
+        "array, `dx = dout * mask[:, None, :]`.",
+    }
+    return [
+        Mistake(key, hint, lambda d, m, key=key: _vd_backward_by_hand(d, m, k=key))
+        for key, hint in texts.items()
+    ]
+
+
+def _dropout_backward_probes():
+    rng = np.random.default_rng(721)
+    out = []
+    for c in _dropout_cases():
+        dout = rng.standard_normal(c.x.shape)
+        _, mask = dropout.variational_dropout_forward(c.x, c.p, np.random.default_rng(c.seed))
+        out.append(Probe(lambda d=dout, m=mask: ((d, m), {}), c.where))
+    return out
+
+
+variational_dropout_forward = with_catalogue(
+    _variational_dropout_forward,
+    _dropout_forward_probes,
+    _dropout_forward_catalogue(),
+    dropout.variational_dropout_forward,
+    [h for h, _ in _mask_variants(np.random.default_rng(0).random((3, 4)), 0.3)],
+)
+variational_dropout_backward = with_catalogue(
+    _variational_dropout_backward,
+    _dropout_backward_probes,
+    _dropout_backward_catalogue(),
+    dropout.variational_dropout_backward,
+)
