@@ -11,7 +11,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9A]*.ipynb))
 SOLUTIONS := $(sort $(wildcard solutions/[0-9]*.ipynb))
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: setup lab lab-instructor test lint format unit notebooks-test exercises notebooks torch torch-check bench clean \
+.PHONY: setup lab lab-instructor test lint format unit notebooks-test exercises notebooks torch torch-check bench mutants clean \
 	test-browser html
 
 $(STAMP): pyproject.toml
@@ -100,6 +100,12 @@ html: setup
 # notebooks. Takes a few minutes; README's "Performance" section shows its numbers.
 bench: setup
 	$(PY) -m rnncourse.bench
+
+# Mutation testing of the exercise checkers (tools/mutants.py; minutes, so not part of make
+# test): every mutant of a solution's answer must be rejected by its checker or be listed in
+# tools/mutants_equivalent.toml. CHAPTERS="04 05" limits it to some chapters.
+mutants: setup
+	$(ONE_THREAD) $(PY) tools/mutants.py $(if $(CHAPTERS),--chapters $(CHAPTERS))
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
