@@ -1,0 +1,92 @@
+// Grades rnncourse's self-check quizzes in the browser (no kernel needed).
+// The same rule as rnncourse.quiz.grade in Python; tests/test_quiz.py runs both under node.
+(function (root) {
+  "use strict";
+
+  function decode(text) {
+    var bytes = typeof atob === "function" ? atob(text) : Buffer.from(text, "base64").toString("binary");
+    var codes = new Uint8Array(bytes.length);
+    for (var i = 0; i < bytes.length; i++) codes[i] = bytes.charCodeAt(i);
+    return JSON.parse(new TextDecoder("utf-8").decode(codes));
+  }
+
+  function shapeTokens(text) {
+    var inner = text.trim().replace(/^[()\[\] ]+|[()\[\] ]+$/g, "");
+    if (!inner) return [];
+    return inner.split(",").map(function (s) { return s.trim().toUpperCase(); })
+      .filter(function (s) { return s.length > 0; });
+  }
+
+  function sameList(a, b) {
+    if (a.length !== b.length) return false;
+    for (var i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
+
+  // Returns {correct: true | false | null, show: [feedback indices], note: text}.
+  function grade(type, key, response) {
+    if (response === null || response === "" || (type === "many" && response.length === 0)) {
+      return { correct: null, show: [], note: "Pick or type an answer first." };
+    }
+    if (type === "one") {
+      return { correct: key.indexOf(response) >= 0, show: [response], note: "" };
+    }
+    if (type === "many") {
+      var right = key, picked = response.slice().sort(function (a, b) { return a - b; });
+      if (sameList(picked, right)) return { correct: true, show: right, note: "" };
+      var wrong = picked.filter(function (i) { return right.indexOf(i) < 0; });
+      var missed = right.filter(function (i) { return picked.indexOf(i) < 0; }).length;
+      var note = missed ? missed + " true statement" + (missed > 1 ? "s are" : " is") + " not ticked yet." : "";
+      return { correct: false, show: wrong, note: note };
+    }
+    var nWrong = key.wrong.length;
+    if (type === "number") {
+      var cleaned = response.trim().replace(/ /g, "");
+      var value = Number(cleaned);
+      if (cleaned === "" || isNaN(value)) {
+        return { correct: null, show: [], note: "'" + response.trim() + "' is not a number: type digits, e.g. 0.25 or 1e-3." };
+      }
+      if (Math.abs(value - key.answer) <= key.tolerance) return { correct: true, show: [0], note: "" };
+      for (var w = 0; w < nWrong; w++) {
+        var tol = key.wrong_tolerance[w] === null ? key.tolerance : key.wrong_tolerance[w];
+        if (Math.abs(value - key.wrong[w]) <= tol) return { correct: false, show: [1 + w], note: "" };
+      }
+      return { correct: false, show: [1 + nWrong], note: "" };
+    }
+    var tokens = shapeTokens(response);
+    var upper = function (list) { return list.map(function (s) { return s.toUpperCase(); }); };
+    if (sameList(tokens, upper(key.answer))) return { correct: true, show: [0], note: "" };
+    for (var s = 0; s < nWrong; s++) {
+      if (sameList(tokens, upper(key.wrong[s]))) return { correct: false, show: [1 + s], note: "" };
+    }
+    return { correct: false, show: [1 + nWrong], note: "" };
+  }
+
+  function check(button) {
+    var box = button.closest(".rnnq-question");
+    var type = box.getAttribute("data-type");
+    var key = decode(box.querySelector(".rnnq-key").value);
+    var response;
+    if (type === "one") {
+      var chosen = box.querySelector("input[type=radio]:checked");
+      response = chosen ? Number(chosen.value) : null;
+    } else if (type === "many") {
+      response = Array.prototype.map.call(box.querySelectorAll("input[type=checkbox]:checked"),
+        function (el) { return Number(el.value); });
+    } else {
+      response = box.querySelector(".rnnq-text").value;
+    }
+    var verdict = grade(type, key, response);
+    box.classList.remove("rnnq-right", "rnnq-wrong");
+    if (verdict.correct !== null) box.classList.add(verdict.correct ? "rnnq-right" : "rnnq-wrong");
+    var result = box.querySelector(".rnnq-result");
+    result.textContent = verdict.correct === true ? "Correct." : verdict.correct === false ? "Not quite. " + verdict.note : verdict.note;
+    Array.prototype.forEach.call(box.querySelectorAll(".rnnq-feedback"), function (el) {
+      el.hidden = verdict.show.indexOf(Number(el.getAttribute("data-index"))) < 0;
+    });
+  }
+
+  var api = { check: check, grade: grade, decode: decode };
+  if (typeof module !== "undefined" && module.exports) module.exports = api;
+  else root.rnncourseQuiz = api;
+})(typeof window !== "undefined" ? window : this);

@@ -1,0 +1,177 @@
+"""The chapters' self-check quizzes: data files, the grading rule in Python and in the browser.
+
+Every bank validates against rnncourse/quiz/banks/schema.json; every wrong option says why it
+is wrong in its own words; the page shows no answer before a pick; and quiz.js (run under node)
+gives the same verdicts and feedback as rnncourse.quiz.grade on every question of every bank.
+"""
+
+import base64
+import itertools
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import jsonschema
+import nbformat
+import pytest
+
+from rnncourse import quiz
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = sorted(p.name.split("_")[0] for p in (ROOT / "notebooks").glob("*.ipynb"))
+SCHEMA = json.loads((quiz.BANKS / "schema.json").read_text())
+GENERIC = re.compile(r"^(think again|not quite|try again|no\.?|wrong\.?)", re.IGNORECASE)
+
+
+def bank(chapter):
+    return json.loads(quiz.bank_path(chapter).read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_bank_matches_schema_and_loads(chapter):
+    jsonschema.validate(bank(chapter), SCHEMA)
+    assert bank(chapter)["chapter"] == chapter
+    assert len(quiz.load_bank(chapter)) >= 3
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_option_has_its_own_feedback(chapter):
+    for number, q in enumerate(quiz.load_bank(chapter), start=1):
+        texts = [o["feedback"] for o in q.get("options", [])]
+        texts += [q.get("feedback", "")] + [w["feedback"] for w in q.get("wrong", [])]
+        texts = [t for t in texts if t]
+        assert len(set(texts)) == len(texts), f"{chapter} question {number}: repeated feedback"
+        for text in texts:
+            assert not GENERIC.match(text), f"{chapter} q{number}: generic feedback {text!r}"
+
+
+def test_the_course_uses_every_question_type():
+    kinds = {q["type"] for c in CHAPTERS for q in quiz.load_bank(c)}
+    assert kinds == set(quiz.TYPES)
+
+
+@pytest.mark.parametrize("chapter", [c for c in CHAPTERS if c != "A2"])
+def test_each_chapter_asks_more_than_single_choice(chapter):
+    assert any(q["type"] != "one" for q in quiz.load_bank(chapter))
+
+
+def test_bad_questions_are_named():
+    with pytest.raises(ValueError, match="exactly one correct option"):
+        quiz.check_question(
+            {"type": "one", "question": "?", "options": [
+                {"text": "a", "correct": True, "feedback": "because"},
+                {"text": "b", "correct": True, "feedback": "because too"}]})
+    with pytest.raises(ValueError, match="wrong value 2 is accepted"):
+        quiz.check_question({"type": "number", "question": "?", "answer": 1, "tolerance": 1.5,
+                             "feedback": "f", "otherwise": "o",
+                             "wrong": [{"value": 2, "feedback": "w"}]})
+    with pytest.raises(ValueError, match="chapter must be"):
+        quiz.show_quiz(3)
+    with pytest.raises(ValueError, match="has no quiz"):
+        quiz.show_quiz("Z9")
+
+
+def test_grading_rule():
+    q = {"type": "shape", "question": "?", "answer": ["N", "H"], "feedback": "right",
+         "otherwise": "other", "wrong": [{"value": ["H", "N"], "feedback": "transposed"}]}
+    assert quiz.grade(q, "(n, h)") == (True, "right")
+    assert quiz.grade(q, "H,N") == (False, "transposed")
+    assert quiz.grade(q, "(N, T, H)") == (False, "other")
+    assert quiz.grade(q, "")[0] is None
+    num = {"type": "number", "question": "?", "answer": 0.47, "tolerance": 0.01,
+           "feedback": "right", "otherwise": "other", "wrong": [{"value": 2.06, "feedback": "s"}]}
+    assert quiz.grade(num, "0.475") == (True, "right")
+    assert quiz.grade(num, " 2.06 ") == (False, "s")
+    assert quiz.grade(num, "abc")[0] is None
+
+
+def visible(page):
+    """What a learner sees before checking: no script, no hidden feedback, no encoded key."""
+    page = re.sub(r"<script>.*?</script>", "", page, flags=re.DOTALL)
+    page = re.sub(r'<div class="rnnq-feedback"[^>]*hidden>.*?</div>', "", page, flags=re.DOTALL)
+    return re.sub(r'class="rnnq-key" value="[^"]+"', "", page)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_page_shows_no_answer_before_a_pick(chapter):
+    page = quiz.show_quiz(chapter)._repr_html_()
+    questions = quiz.load_bank(chapter)
+    assert page.count('class="rnnq-question"') == len(questions)
+    # every piece of feedback is on the page (typeset with it) but hidden
+    shown = quiz.Quiz.__new__(quiz.Quiz)
+    assert page.count('class="rnnq-feedback"') == len(re.findall(r"data-index=\"\d+\" hidden>", page))
+    # moving the right answer to another option changes nothing a learner can see
+    for number, q in enumerate(questions):
+        if q["type"] != "one":
+            continue
+        moved = [dict(o, correct=False) for o in q["options"]]
+        moved[(next(i for i, o in enumerate(q["options"]) if o["correct"]) + 1) % len(moved)][
+            "correct"
+        ] = True
+        shown.chapter, shown.questions = chapter, questions[:number] + [dict(q, options=moved)]
+        shown.questions += questions[number + 1 :]
+        assert visible(shown._repr_html_()) == visible(page), f"{chapter} q{number + 1}"
+    keys = re.findall(r'class="rnnq-key" value="([^"]+)"', page)
+    assert len(keys) == len(questions)
+    json.loads(base64.b64decode(keys[0]))
+
+
+def responses(q):
+    """Every answer a learner can give to a choice question; typical ones for typed answers."""
+    if q["type"] == "one":
+        return [None] + list(range(len(q["options"])))
+    if q["type"] == "many":
+        n = len(q["options"])
+        return [list(c) for k in range(n + 1) for c in itertools.combinations(range(n), k)]
+    if q["type"] == "number":
+        typed = [q["answer"]] + [w["value"] for w in q.get("wrong", [])]
+        return [str(v) for v in typed] + ["12345.6", "not a number", ""]
+    typed = [q["answer"]] + [w["value"] for w in q.get("wrong", [])]
+    return ["(" + ", ".join(v) + ")" for v in typed] + ["(Q, Q)", "()"]
+
+
+NODE_DRIVER = """
+const quiz = require(process.argv[2]);
+const cases = JSON.parse(require("fs").readFileSync(0, "utf-8"));
+const out = cases.map(c => {
+  const v = quiz.grade(c.type, quiz.decode(c.key), c.response);
+  return {correct: v.correct, text: v.show.map(i => c.feedback[i]).concat(v.note ? [v.note] : []).join(" ")};
+});
+process.stdout.write(JSON.stringify(out));
+"""
+
+
+def test_browser_and_python_grade_alike(tmp_path):
+    cases, expected = [], []
+    for chapter in CHAPTERS:
+        page = quiz.show_quiz(chapter)._repr_html_()
+        blocks = page.split('<fieldset class="rnnq-question"')[1:]
+        for q, block in zip(quiz.load_bank(chapter), blocks, strict=True):
+            key = re.search(r'class="rnnq-key" value="([^"]+)"', block).group(1)
+            feedback = [q["options"][i]["feedback"] for i in range(len(q.get("options", [])))]
+            if q["type"] in ("number", "shape"):
+                feedback = [q["feedback"]] + [w["feedback"] for w in q.get("wrong", [])]
+                feedback.append(q["otherwise"])
+            for response in responses(q):
+                correct, text = quiz.grade(q, response)
+                cases.append({"type": q["type"], "key": key, "response": response,
+                              "feedback": feedback})
+                expected.append({"correct": correct, "text": text})
+    driver = tmp_path / "driver.js"
+    driver.write_text(NODE_DRIVER)
+    run = subprocess.run(["node", str(driver), str(ROOT / "rnncourse" / "quiz" / "quiz.js")],
+                         input=json.dumps(cases), capture_output=True, text=True, check=True)
+    got = json.loads(run.stdout)
+    mismatches = [(c, e, g) for c, e, g in zip(cases, expected, got, strict=True) if e != g]
+    assert not mismatches, f"{len(mismatches)} differ, first: {mismatches[0]}"
+    assert len(cases) > 200
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_quiz_cell_is_one_short_call(chapter):
+    path = next((ROOT / "notebooks").glob(f"{chapter}_*.ipynb"))
+    nb = nbformat.read(path, as_version=4)
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    assert f'show_quiz("{chapter}")' in code, f"{path.name}: no cell that is show_quiz({chapter!r})"
+    assert not any('"answer":' in s or "'answer':" in s for s in code), path.name
