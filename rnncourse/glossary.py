@@ -318,8 +318,9 @@ TERMS = [
     Term(
         "spectral radius",
         "谱半径",
-        "The largest absolute eigenvalue of $W_{hh}$; well below 1 gradients vanish, above 1 "
-        "they can explode.",
+        "The largest absolute eigenvalue of $W_{hh}$. It sets the long-run growth of the "
+        "gradient in a linear RNN (or with a normal $W_{hh}$), but not in a tanh RNN with a "
+        "non-normal $W_{hh}$: there only the singular-value bound is a guarantee.",
         _C03,
     ),
     Term(
@@ -341,8 +342,8 @@ TERMS = [
     Term(
         "long short-term memory (LSTM)",
         "长短期记忆网络 / 长短期记忆",
-        "Hochreiter and Schmidhuber's (1997) gated cell with a cell state $c_t$ and input, "
-        "forget and output gates.",
+        "Hochreiter and Schmidhuber's (1997) gated cell with a cell state $c_t$, input and "
+        "output gates; the forget gate was added by Gers, Schmidhuber and Cummins (2000).",
         _C04,
     ),
     Term(
@@ -391,7 +392,8 @@ TERMS = [
         "forget-gate bias",
         "遗忘门偏置",
         "Starting $b_f$ at 1 so that $f_t \\approx 0.73$ and the cell remembers from the "
-        "first update (Jozefowicz et al. 2015).",
+        "first update (Gers, Schmidhuber and Cummins 2000; recommended again by Jozefowicz "
+        "et al. 2015).",
         _C04,
     ),
     Term(
@@ -539,13 +541,6 @@ TERMS = [
         "connection (Gal and Ghahramani 2016).",
         _C07,
     ),
-    Term(
-        "padding and mask",
-        "填充 / 掩码",
-        "Short sequences are padded to length T; a 0/1 mask (N, T) leaves the padded steps "
-        "out of the loss.",
-        _C07,
-    ),
     # 08: long-range tasks
     Term(
         "long-term dependency",
@@ -649,13 +644,6 @@ TERMS = [
         "distribution, $\\tau > 1$ flattens it.",
         _C10,
     ),
-    Term(
-        "teacher forcing",
-        "教师强制 / 强制教学",
-        "In training, feeding the true previous token as the next input instead of the "
-        "model's own prediction (Williams and Zipser 1989).",
-        _C10,
-    ),
     # 11: attention
     Term(
         "encoder-decoder",
@@ -667,8 +655,8 @@ TERMS = [
     Term(
         "sequence to sequence (seq2seq)",
         "序列到序列",
-        "Mapping an input sequence to an output sequence of another length, e.g. machine "
-        "translation, usually with an encoder-decoder.",
+        "Mapping an input sequence to an output sequence, possibly of another length, e.g. "
+        "machine translation, usually with an encoder-decoder.",
         _C11,
     ),
     Term(
@@ -687,9 +675,16 @@ TERMS = [
     ),
     Term(
         "attention weights",
-        "注意力权重 / 注意力分数",
-        "The softmax of the attention scores over the T encoder positions: non-negative, "
-        "summing to 1.",
+        "注意力权重",
+        "$\\alpha_s$, the softmax of the attention scores over the S encoder positions, "
+        "(N, S): positive, each row summing to 1.",
+        _C11,
+    ),
+    Term(
+        "attention scores",
+        "注意力分数 / 注意力得分 / 对齐分数",
+        "$e_s = \\mathrm{score}(q, k_s)$, one real number per encoder position s = 1, ..., S, "
+        "(N, S): what the softmax turns into the attention weights. Not the weights themselves.",
         _C11,
     ),
     Term(
@@ -713,6 +708,13 @@ TERMS = [
         "Luong et al.'s (2015) three scores.",
         _C11,
     ),
+    Term(
+        "teacher forcing",
+        "教师强制 / 强制教学",
+        "In training, feeding the true previous token as the next input instead of the "
+        "model's own prediction (Williams and Zipser 1989).",
+        _C11,
+    ),
     # 12: frameworks
     Term(
         "deep learning framework",
@@ -726,6 +728,13 @@ TERMS = [
         "自动微分",
         "Gradients computed by the framework from the recorded forward computation, instead "
         "of a hand-written backward pass.",
+        _C12,
+    ),
+    Term(
+        "padding and mask",
+        "填充 / 掩码",
+        "Short sequences are padded to length T; a 0/1 mask (N, T) leaves the padded steps "
+        "out of the loss; packed sequences skip the padding instead.",
         _C12,
     ),
 ]
