@@ -59,13 +59,27 @@ def test_each_chapter_asks_more_than_single_choice(chapter):
 def test_bad_questions_are_named():
     with pytest.raises(ValueError, match="exactly one correct option"):
         quiz.check_question(
-            {"type": "one", "question": "?", "options": [
-                {"text": "a", "correct": True, "feedback": "because"},
-                {"text": "b", "correct": True, "feedback": "because too"}]})
+            {
+                "type": "one",
+                "question": "?",
+                "options": [
+                    {"text": "a", "correct": True, "feedback": "because"},
+                    {"text": "b", "correct": True, "feedback": "because too"},
+                ],
+            }
+        )
     with pytest.raises(ValueError, match="wrong value 2 is accepted"):
-        quiz.check_question({"type": "number", "question": "?", "answer": 1, "tolerance": 1.5,
-                             "feedback": "f", "otherwise": "o",
-                             "wrong": [{"value": 2, "feedback": "w"}]})
+        quiz.check_question(
+            {
+                "type": "number",
+                "question": "?",
+                "answer": 1,
+                "tolerance": 1.5,
+                "feedback": "f",
+                "otherwise": "o",
+                "wrong": [{"value": 2, "feedback": "w"}],
+            }
+        )
     with pytest.raises(ValueError, match="chapter must be"):
         quiz.show_quiz(3)
     with pytest.raises(ValueError, match="has no quiz"):
@@ -73,14 +87,27 @@ def test_bad_questions_are_named():
 
 
 def test_grading_rule():
-    q = {"type": "shape", "question": "?", "answer": ["N", "H"], "feedback": "right",
-         "otherwise": "other", "wrong": [{"value": ["H", "N"], "feedback": "transposed"}]}
+    q = {
+        "type": "shape",
+        "question": "?",
+        "answer": ["N", "H"],
+        "feedback": "right",
+        "otherwise": "other",
+        "wrong": [{"value": ["H", "N"], "feedback": "transposed"}],
+    }
     assert quiz.grade(q, "(n, h)") == (True, "right")
     assert quiz.grade(q, "H,N") == (False, "transposed")
     assert quiz.grade(q, "(N, T, H)") == (False, "other")
     assert quiz.grade(q, "")[0] is None
-    num = {"type": "number", "question": "?", "answer": 0.47, "tolerance": 0.01,
-           "feedback": "right", "otherwise": "other", "wrong": [{"value": 2.06, "feedback": "s"}]}
+    num = {
+        "type": "number",
+        "question": "?",
+        "answer": 0.47,
+        "tolerance": 0.01,
+        "feedback": "right",
+        "otherwise": "other",
+        "wrong": [{"value": 2.06, "feedback": "s"}],
+    }
     assert quiz.grade(num, "0.475") == (True, "right")
     assert quiz.grade(num, " 2.06 ") == (False, "s")
     assert quiz.grade(num, "abc")[0] is None
@@ -100,7 +127,8 @@ def test_page_shows_no_answer_before_a_pick(chapter):
     assert page.count('class="rnnq-question"') == len(questions)
     # every piece of feedback is on the page (typeset with it) but hidden
     shown = quiz.Quiz.__new__(quiz.Quiz)
-    assert page.count('class="rnnq-feedback"') == len(re.findall(r"data-index=\"\d+\" hidden>", page))
+    hidden = re.findall(r"data-index=\"\d+\" hidden>", page)
+    assert page.count('class="rnnq-feedback"') == len(hidden)
     # moving the right answer to another option changes nothing a learner can see
     for number, q in enumerate(questions):
         if q["type"] != "one":
@@ -136,7 +164,8 @@ const quiz = require(process.argv[2]);
 const cases = JSON.parse(require("fs").readFileSync(0, "utf-8"));
 const out = cases.map(c => {
   const v = quiz.grade(c.type, quiz.decode(c.key), c.response);
-  return {correct: v.correct, text: v.show.map(i => c.feedback[i]).concat(v.note ? [v.note] : []).join(" ")};
+  const texts = v.show.map(i => c.feedback[i]).concat(v.note ? [v.note] : []);
+  return {correct: v.correct, text: texts.join(" ")};
 });
 process.stdout.write(JSON.stringify(out));
 """
@@ -155,13 +184,19 @@ def test_browser_and_python_grade_alike(tmp_path):
                 feedback.append(q["otherwise"])
             for response in responses(q):
                 correct, text = quiz.grade(q, response)
-                cases.append({"type": q["type"], "key": key, "response": response,
-                              "feedback": feedback})
+                cases.append(
+                    {"type": q["type"], "key": key, "response": response, "feedback": feedback}
+                )
                 expected.append({"correct": correct, "text": text})
     driver = tmp_path / "driver.js"
     driver.write_text(NODE_DRIVER)
-    run = subprocess.run(["node", str(driver), str(ROOT / "rnncourse" / "quiz" / "quiz.js")],
-                         input=json.dumps(cases), capture_output=True, text=True, check=True)
+    run = subprocess.run(
+        ["node", str(driver), str(ROOT / "rnncourse" / "quiz" / "quiz.js")],
+        input=json.dumps(cases),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     got = json.loads(run.stdout)
     mismatches = [(c, e, g) for c, e, g in zip(cases, expected, got, strict=True) if e != g]
     assert not mismatches, f"{len(mismatches)} differ, first: {mismatches[0]}"

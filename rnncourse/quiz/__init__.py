@@ -32,7 +32,7 @@ import base64
 import html
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 BANKS = Path(__file__).resolve().parent / "banks"
@@ -50,7 +50,7 @@ def bank_path(chapter):
     return path
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_bank(chapter):
     """The questions of ``chapter``, checked for the mistakes a question author makes."""
     bank = json.loads(bank_path(chapter).read_text(encoding="utf-8"))
@@ -76,12 +76,18 @@ def check_question(q, where="question"):
         for i, option in enumerate(options):
             for key, kind_of in (("text", str), ("correct", bool), ("feedback", str)):
                 if not isinstance(option.get(key), kind_of):
-                    raise ValueError(f"{where}, option {i + 1}: {key!r} must be a {kind_of.__name__}")
+                    raise ValueError(
+                        f"{where}, option {i + 1}: {key!r} must be a {kind_of.__name__}"
+                    )
             if not option["feedback"].strip():
-                raise ValueError(f"{where}, option {i + 1}: feedback must say why it is right or wrong")
+                raise ValueError(
+                    f"{where}, option {i + 1}: feedback must say why it is right or wrong"
+                )
         right = sum(option["correct"] for option in options)
         if kind == "one" and right != 1:
-            raise ValueError(f"{where}: a 'one' question needs exactly one correct option, has {right}")
+            raise ValueError(
+                f"{where}: a 'one' question needs exactly one correct option, has {right}"
+            )
         if kind == "many" and right < 1:
             raise ValueError(f"{where}: a 'many' question needs at least one correct option")
     else:
@@ -140,7 +146,8 @@ def grade(question, response):
         wrong = [options[i]["feedback"] for i in sorted(picked - right)]
         missed = len(right - picked)
         if missed:
-            wrong.append(f"{missed} true statement{'s are' if missed > 1 else ' is'} not ticked yet.")
+            verb = "s are" if missed > 1 else " is"
+            wrong.append(f"{missed} true statement{verb} not ticked yet.")
         return False, " ".join(wrong)
     if kind == "number":
         try:
@@ -177,7 +184,7 @@ def _question_html(chapter, number, q):
     name = f"rnnq-{chapter}-{number}"
     parts = [
         f'<fieldset class="rnnq-question" data-type="{q["type"]}">',
-        f'<legend><b>{number}.</b> {render_text(q["question"])}</legend>',
+        f"<legend><b>{number}.</b> {render_text(q['question'])}</legend>",
     ]
     feedback = []
     if q["type"] in ("one", "many"):
@@ -202,11 +209,16 @@ def _question_html(chapter, number, q):
         key = {k: q[k] for k in ("answer", "tolerance", "wrong") if k in q}
         key["wrong"] = [w.get("value") for w in q.get("wrong", [])]
         key["wrong_tolerance"] = [w.get("tolerance") for w in q.get("wrong", [])]
-    parts.append('<button type="button" class="rnnq-check" onclick="rnncourseQuiz.check(this)">Check</button>')
+    parts.append(
+        '<button type="button" class="rnnq-check" onclick="rnncourseQuiz.check(this)">'
+        "Check</button>"
+    )
     parts.append('<div class="rnnq-result" role="status" aria-live="polite"></div>')
     # Every feedback text is rendered (and typeset) now, and shown only when it applies.
     for i, text in enumerate(feedback):
-        parts.append(f'<div class="rnnq-feedback" data-index="{i}" hidden>{render_text(text)}</div>')
+        parts.append(
+            f'<div class="rnnq-feedback" data-index="{i}" hidden>{render_text(text)}</div>'
+        )
     parts.append(f'<input type="hidden" class="rnnq-key" value="{_encode(key)}">')
     parts.append("</fieldset>")
     return "\n".join(parts)
@@ -215,7 +227,8 @@ def _question_html(chapter, number, q):
 _STYLE = """<style>
 .rnnq { max-width: 52em; }
 .rnnq-question { border: 1px solid var(--jp-border-color1, #8a8a8a); border-radius: 4px;
-  margin: 0 0 0.8em 0; padding: 0.4em 0.9em 0.6em 0.9em; color: var(--jp-content-font-color1, inherit); }
+  margin: 0 0 0.8em 0; padding: 0.4em 0.9em 0.6em 0.9em;
+  color: var(--jp-content-font-color1, inherit); }
 .rnnq-question legend { padding: 0 0.3em; }
 .rnnq-option { display: block; margin: 0.25em 0; cursor: pointer; }
 .rnnq-hint { font-style: italic; margin: 0.2em 0; }
@@ -247,7 +260,7 @@ class Quiz:
             for number, q in enumerate(self.questions, start=1)
         )
         return (
-            f'{_STYLE}\n<script>{_SCRIPT}</script>\n'
+            f"{_STYLE}\n<script>{_SCRIPT}</script>\n"
             f'<div class="rnnq" data-chapter="{self.chapter}">\n{body}\n</div>'
         )
 
