@@ -76,7 +76,7 @@ def test_reference_and_another_draw_order_pass():
     for fn in (data.adding_problem, adding):
         result = check.adding_problem(fn)
         assert result, repr(result)
-        assert "all 4 test cases" in repr(result)
+        assert "all 5 test cases" in repr(result)
 
 
 def test_stub_says_not_implemented():
@@ -134,3 +134,28 @@ def test_result_text_is_deterministic():
         return adding(N, T, rng, mistake="sum of all")
 
     assert repr(check.adding_problem(fn)) == repr(check.adding_problem(fn))
+
+
+# ---------------------------------------------------------------- catalogue and distribution
+
+
+@pytest.mark.parametrize("mistake", check.adding_problem.catalogue, ids=lambda m: m.key)
+def test_every_catalogue_entry_is_rejected_with_its_own_hint(mistake):
+    result = check.adding_problem(mistake.fn)
+    assert not result, mistake.key
+    assert mistake.hint in result.hint, (mistake.key, repr(result))
+
+
+def test_the_catalogue_entries_fail_in_another_draw_order_too():
+    # the hints come from properties, so drawing markers before values changes nothing
+    def squared(N, T, rng):
+        first = rng.integers(0, T // 2, size=N)
+        second = rng.integers(T // 2, T, size=N)
+        values = rng.random((N, T)) ** 2
+        rows = np.arange(N)
+        markers = np.zeros((N, T))
+        markers[rows, first] = markers[rows, second] = 1.0
+        y = (values[rows, first] + values[rows, second])[:, None]
+        return np.stack([values, markers], axis=2), y
+
+    assert_hint(check.adding_problem(squared), "squared")

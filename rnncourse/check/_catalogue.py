@@ -206,8 +206,9 @@ def with_catalogue(check, probes, catalogue, reference=None, one_case_hints=None
             found = find_mistake(fn, plist, catalogue, reference)
         except Exception:  # the wrapper must never raise either
             return result
-        if found is not None:
-            return CheckResult(False, result.name, result.message, found.hint)
+        if found is not None:  # the checker's own text wins when it already says as much
+            hint = result.hint if result.hint and found.hint in result.hint else found.hint
+            return CheckResult(False, result.name, result.message, hint)
         if result.hint in hints:
             return CheckResult(
                 False,
