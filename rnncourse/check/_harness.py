@@ -23,6 +23,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .. import progress
 from ..gradcheck import rel_error
 from ._result import CheckResult
 
@@ -79,6 +80,7 @@ def checker(name):
                     "look at what your function returns: the types and shapes should match "
                     "the exercise's docstring.",
                 )
+            progress.record(name)  # where you are: chapter 0's table (never under nbgrader)
             return CheckResult(True, name, message)
 
         return run

@@ -1,0 +1,147 @@
+"""Where you are: which exercise checks you have passed, kept privately on your own machine.
+
+Each time an exercise check passes (``check.rnn_step_forward(rnn_step_forward)`` showing a green
+box), the name of the function and the date are written to a small JSON file; nothing is sent
+anywhere. Chapter 0 shows the whole table (:func:`table`), each chapter ends with one line
+(:func:`line`), and :func:`reset` forgets everything.
+
+The file is ``.rnncourse/progress.json`` in the course folder (the first folder above the
+notebook that holds ``notebooks/00_welcome.ipynb``, or your home folder when the course is not
+found). The environment variable ``RNNCOURSE_PROGRESS`` overrides it: a file path, or ``off``
+to record nothing (the test suite sets ``off``). Nothing is written while nbgrader grades
+(``NBGRADER_EXECUTION`` set), so grading never changes a learner's record.
+"""
+
+import datetime
+import html
+import json
+import os
+from pathlib import Path
+
+from .course_map import CHAPTERS
+
+ENV = "RNNCOURSE_PROGRESS"
+
+
+def progress_file(start=None):
+    """The file progress is kept in, or ``None`` when recording is off."""
+    setting = os.environ.get(ENV, "").strip()
+    if setting.lower() == "off":
+        return None
+    if setting:
+        return Path(setting).expanduser()
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "notebooks" / "00_welcome.ipynb").exists():
+            return folder / ".rnncourse" / "progress.json"
+    return Path.home() / ".rnncourse" / "progress.json"
+
+
+def load(path=None):
+    """``{function name: date passed}``; empty when nothing is recorded or readable."""
+    path = progress_file() if path is None else Path(path)
+    if path is None or not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    passed = data.get("passed", {}) if isinstance(data, dict) else {}
+    return {str(k): str(v) for k, v in passed.items()} if isinstance(passed, dict) else {}
+
+
+def record(name, path=None, today=None):
+    """Note that the check of ``name`` passed (a no-op when off or under nbgrader)."""
+    if os.environ.get("NBGRADER_EXECUTION"):
+        return False
+    path = progress_file() if path is None else Path(path)
+    if path is None:
+        return False
+    passed = load(path)
+    passed.setdefault(name, (today or datetime.date.today()).isoformat())
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"passed": passed}, indent=1, sort_keys=True), encoding="utf-8")
+        tmp.replace(path)
+    except OSError:  # a read-only folder must never break a learner's check
+        return False
+    return True
+
+
+def reset(path=None):
+    """Forget every passed check. Returns how many were forgotten."""
+    path = progress_file() if path is None else Path(path)
+    if path is None or not path.exists():
+        return 0
+    count = len(load(path))
+    path.unlink()
+    return count
+
+
+def summary(passed=None):
+    """``[(chapter, title, [(function, date or None), ...]), ...]`` for chapters with exercises."""
+    passed = load() if passed is None else passed
+    return [
+        (c.number, c.title, [(name, passed.get(name)) for name in c.exercises])
+        for c in CHAPTERS
+        if c.exercises
+    ]
+
+
+class _Html:
+    def __init__(self, text, markup):
+        self.text, self.markup = text, markup
+
+    def __repr__(self):
+        return self.text
+
+    def _repr_html_(self):
+        return self.markup
+
+
+def _off_note():
+    return "Progress is not recorded in this run (RNNCOURSE_PROGRESS=off)."
+
+
+def table():
+    """Chapter 0's table: every exercise and whether (and when) its check passed."""
+    if progress_file() is None:
+        return _Html(_off_note(), f"<p>{_off_note()}</p>")
+    rows, lines, done, total = [], [], 0, 0
+    for number, title, exercises in summary():
+        marks = []
+        for name, date in exercises:
+            total += 1
+            done += date is not None
+            marks.append(f"{'✓' if date else '·'} {name}" + (f" ({date})" if date else ""))
+        lines.append(f"{number} {title}: " + ", ".join(marks))
+        cells = "<br>".join(html.escape(m) for m in marks)
+        rows.append(f"<tr><td>{number}</td><td>{html.escape(title)}</td><td>{cells}</td></tr>")
+    head = f"{done} of {total} exercise checks passed."
+    markup = (
+        f"<p><b>{head}</b> Kept in <code>{html.escape(str(progress_file()))}</code>; "
+        "<code>progress.reset()</code> starts over.</p>"
+        "<table><thead><tr><th>#</th><th>chapter</th><th>exercises (✓ passed)</th></tr>"
+        f"</thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+    return _Html("\n".join([head, *lines]), markup)
+
+
+def line(chapter):
+    """One line for the end of ``chapter``: its exercise checks passed so far."""
+    match = [c for c in CHAPTERS if c.number == chapter]
+    if not match:
+        raise ValueError(f"chapter must be one of the course map's numbers, got {chapter!r}")
+    if progress_file() is None:
+        return _Html(_off_note(), f"<p>{_off_note()}</p>")
+    names = match[0].exercises
+    if not names:
+        text = f"Chapter {chapter} has no exercise notebook."
+        return _Html(text, f"<p>{text}</p>")
+    passed = load()
+    done = [n for n in names if n in passed]
+    todo = [n for n in names if n not in passed]
+    text = f"Your progress in chapter {chapter}: {len(done)} of {len(names)} exercise checks passed"
+    text += f"; still to do: {', '.join(todo)}." if todo else ". All done."
+    return _Html(text, f"<p>{html.escape(text)}</p>")
