@@ -23,6 +23,11 @@ matrix products::
     h_t = tanh(a_t)
 
 The same units are dropped at all T steps, so what the kept units remember is not erased.
+One mask fixes *which* units survive, not their size: a kept unit of h_{t-1} is still
+multiplied by 1 / (1 - p) at every step, so along the recurrence the gain compounds to
+(1 / (1 - p))**t in both schemes, while at evaluation nothing is scaled. That train/test
+mismatch along the recurrence is the scaling problem that Semeniuta, Severyn and Barth (2016,
+"Recurrent dropout without memory loss") discuss.
 
 Masks always come from a ``numpy.random.Generator`` passed in, so a fixed seed gives fixed
 masks (which is how the gradient checks hold the mask still). Backward functions never

@@ -78,7 +78,8 @@ def init_params(
     Each gate's block is initialised on its own: W_x's four (D, H) blocks with the scheme
     ``w_x`` (Xavier/Glorot uniform by default) and W_h's four (H, H) blocks with ``w_h``
     (orthogonal by default), both names of :mod:`rnncourse.init`. The bias is zero except
-    the forget gate's block, which starts at ``forget_bias`` (1.0, Jozefowicz et al. 2015):
+    the forget gate's block, which starts at ``forget_bias`` (1.0; a positive forget bias
+    goes back to Gers, Schmidhuber and Cummins 2000, and Jozefowicz et al. 2015 recommend 1):
     f_t starts near sigmoid(1) = 0.73, so the cell remembers from the first update on.
     ``rng`` is a ``numpy.random.Generator``, so the same seed gives the same weights.
     """

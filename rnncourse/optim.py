@@ -13,8 +13,12 @@ float32. With g the gradient, lr the learning rate and every operation element-w
 
 - :class:`SGD`: ``p -= lr * g``.
 - :class:`Momentum` (classical momentum, Polyak 1964): ``v = mu * v - lr * g; p += v``.
-  With ``nesterov=True`` (Nesterov 1983, in the form of Sutskever et al. 2013):
-  ``p += mu * v - lr * g`` with the new v, i.e. the step is taken from the look-ahead point.
+  With ``nesterov=True`` (Nesterov 1983): ``p += mu * v - lr * g`` with the new v. This is
+  the reparameterisation of Bengio, Boulanger-Lewandowski and Pascanu (2013, "Advances in
+  optimizing recurrent networks", section 3.5), which PyTorch's ``torch.optim.SGD(...,
+  nesterov=True)`` also computes: p is Sutskever et al.'s (2013) look-ahead point
+  ``theta + mu * v``, so the gradient is taken at p itself and the points visited are the
+  same as in Sutskever's form ``v = mu * v - lr * grad(theta + mu * v); theta += v``.
 - :class:`Adagrad` (Duchi et al. 2011), as in Karpathy's min-char-rnn:
   ``G += g**2; p -= lr * g / sqrt(G + eps)``. Note ``eps`` is *inside* the square root
   here, as in min-char-rnn; PyTorch and Keras put it outside.
@@ -181,7 +185,8 @@ class Momentum(Optimizer):
     """SGD with classical momentum ``mu`` (default 0.9), optionally Nesterov's.
 
     ``v = mu * v - lr * g``, then ``p += v`` (classical) or ``p += mu * v - lr * g``
-    (``nesterov=True``). The velocity v starts at zero.
+    (``nesterov=True``, Bengio et al.'s 2013 form of Nesterov's momentum, as in PyTorch; p
+    is then the look-ahead point). The velocity v starts at zero.
     """
 
     def __init__(self, lr, momentum=0.9, nesterov=False, weight_decay=0.0):
@@ -197,7 +202,7 @@ class Momentum(Optimizer):
         v *= self.momentum
         v -= self.lr * g  # v = mu * v - lr * g
         if self.nesterov:
-            p += self.momentum * v - self.lr * g  # the step seen from the look-ahead point
+            p += self.momentum * v - self.lr * g  # p is the look-ahead point theta + mu * v
         else:
             p += v
 
