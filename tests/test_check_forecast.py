@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from rnncourse import check, forecast
-from rnncourse.check import CheckResult
+from rnncourse.check import CheckResult, _forecast
 
 
 def stub(series, T, horizon=1):
@@ -61,7 +61,7 @@ def assert_hint(result, keyword):
 def test_correct_versions_pass(fn):
     result = check.sliding_windows(fn)
     assert result, repr(result)
-    assert "all 3 test cases" in repr(result)
+    assert "all 5 test cases" in repr(result)
 
 
 def test_stub_says_not_implemented():
@@ -145,3 +145,48 @@ def test_never_raises(fn):
     result = check.sliding_windows(fn)
     assert isinstance(result, CheckResult) and not result
     assert result.message
+
+
+# ---------------------------------------------------------------- catalogues and split_and_scale
+
+
+@pytest.mark.parametrize(
+    "checker, mistake",
+    [(c, m) for c in (check.sliding_windows, check.split_and_scale) for m in c.catalogue],
+    ids=lambda v: getattr(v, "key", getattr(v, "__name__", "")),
+)
+def test_every_catalogue_entry_is_rejected_with_its_own_hint(checker, mistake):
+    result = checker(mistake.fn)
+    assert not result, mistake.key
+    assert mistake.hint in result.hint, (mistake.key, repr(result))
+
+
+def test_split_and_scale_passes_the_reference_and_a_hand_version():
+    def by_hand(series, T, split):
+        mean, std = np.mean(series[:split]), np.std(series[:split])
+        z = (series - mean) / std
+        X_train, y_train = forecast.sliding_windows(z[:split], T)
+        X_valid, y_valid = forecast.sliding_windows(z[split - T :], T)
+        return X_train, y_train, X_valid, y_valid, mean, std
+
+    for fn in (_forecast.split_reference, by_hand):
+        result = check.split_and_scale(fn)
+        assert result and "all 4 test cases" in repr(result), repr(result)
+
+
+def test_split_and_scale_shuffled_another_way_is_caught():
+    def shuffled(series, T, split):
+        mean, std = np.mean(series[:split]), np.std(series[:split])
+        X, y = forecast.sliding_windows((series - mean) / std, T)
+        order = np.random.default_rng(5).permutation(len(X))  # not the catalogue's permutation
+        n = split - T
+        return X[order][:n], y[order][:n], X[order][n:], y[order][n:], mean, std
+
+    assert_hint(check.split_and_scale(shuffled), "shuffled")
+
+
+def test_split_and_scale_stub_and_odd_returns_never_raise():
+    assert "not implemented" in repr(check.split_and_scale(stub))
+    for fn in (lambda s, T, split: None, lambda s, T, split: (1, 2, 3, 4, 5, 6), lambda *a: 1 / 0):
+        result = check.split_and_scale(fn)
+        assert isinstance(result, CheckResult) and not result

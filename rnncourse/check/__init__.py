@@ -20,7 +20,7 @@ New chapters add checkers with the helpers in :mod:`rnncourse.check._harness`.
 from ._attention import additive_score, luong_general_score, masked_context
 from ._charlm import perplexity, sample_with_temperature
 from ._deep import bidirectional_forward, lstm_param_count
-from ._forecast import sliding_windows
+from ._forecast import sliding_windows, split_and_scale
 from ._gradcheck import numerical_gradient
 from ._gradients import clip_by_global_norm, gradient_norms_per_step
 from ._gru import gru_step_backward, gru_step_forward
@@ -54,6 +54,7 @@ __all__ = [
     "rnn_step_forward",
     "sample_with_temperature",
     "sliding_windows",
+    "split_and_scale",
     "variational_dropout_backward",
     "variational_dropout_forward",
 ]

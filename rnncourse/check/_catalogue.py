@@ -190,12 +190,21 @@ def with_catalogue(check, probes, catalogue, reference=None, one_case_hints=None
     of :class:`Mistake`, ``reference`` the right implementation (see :func:`find_mistake`).
     ``one_case_hints`` are the hints ``check`` gives after comparing numbers with a mistake's
     on one test case (default: every catalogue hint); when the catalogue does not confirm them
-    on every probe they are replaced by a localising hint. Hints ``check`` draws from a property
+    on every probe they are replaced by a localising hint (it may also be a predicate
+    ``hint -> bool``). Hints ``check`` draws from a property
     (a mask that changes over time, an exception) stay. The wrapped checker keeps ``check``'s
     name and docstring and gains the attributes ``catalogue``, ``probes`` and ``reference``
     (the tests and ``make mutants`` use them).
     """
-    hints = {m.hint for m in catalogue} if one_case_hints is None else set(one_case_hints)
+    if one_case_hints is None:
+        one_case_hints = {m.hint for m in catalogue}
+    if callable(one_case_hints):
+        by_one_case = one_case_hints
+    else:
+        hints = set(one_case_hints)
+
+        def by_one_case(hint):
+            return hint in hints
 
     def run(fn, *more):
         result = check(fn, *more)
@@ -209,7 +218,7 @@ def with_catalogue(check, probes, catalogue, reference=None, one_case_hints=None
         if found is not None:  # the checker's own text wins when it already says as much
             hint = result.hint if result.hint and found.hint in result.hint else found.hint
             return CheckResult(False, result.name, result.message, hint)
-        if result.hint in hints:
+        if result.hint and by_one_case(result.hint):
             return CheckResult(
                 False,
                 result.name,

@@ -21,8 +21,10 @@ import numpy as np
 
 from .. import forecast
 from ..gradcheck import rel_error
+from ._catalogue import Mistake, Probe, pattern, shares_input, with_catalogue
 from ._harness import (
     TOL,
+    CheckFailed,
     call,
     checker,
     copy_tree,
@@ -44,6 +46,9 @@ COUNT_HINT = (
 )
 
 
+N_CASES = 5
+
+
 class Case(NamedTuple):
     series: np.ndarray  # (L,), all values different
     T: int
@@ -56,11 +61,18 @@ def cases():
     """The three fixed test cases."""
     out = []
     for k, (seed, L, T, horizon, pass_horizon) in enumerate(
-        ((901, 12, 4, 1, False), (902, 15, 5, 3, True), (903, 7, 6, 1, True)), start=1
+        (
+            (901, 12, 4, 1, False),
+            (902, 15, 5, 3, True),
+            (903, 7, 6, 1, True),
+            (904, 6, 4, 2, True),  # N = 1: a single window
+            (905, 9, 1, 2, True),  # T = 1: windows of one value
+        ),
+        start=1,
     ):
         rng = np.random.default_rng(seed)
         series = np.round(np.cumsum(rng.uniform(0.1, 1.0, L)) - 3.0, 3)  # increasing: distinct
-        where = f" in test case {k} of 3 (L={L}, T={T}, horizon={horizon})"
+        where = f" in test case {k} of {N_CASES} (L={L}, T={T}, horizon={horizon})"
         out.append(Case(series, T, horizon, pass_horizon, where))
     return out
 
@@ -163,7 +175,7 @@ def _diagnose_y(y, case, want_y, where):
 
 
 @checker("sliding_windows")
-def sliding_windows(fn):
+def _sliding_windows(fn):
     """Check ``fn(series, T, horizon=1) -> (X, y)`` against rnncourse.forecast."""
     hints = [
         (ValueError, "could not broadcast", RANGE_HINT),
@@ -193,4 +205,308 @@ def sliding_windows(fn):
             "window i must hold `series[i : i + T]`, in time order."
         ))  # fmt: skip
         _diagnose_y(y, case, want_y, case.where)
-    return "X and y match rnncourse.forecast.sliding_windows on all 3 test cases."
+    return f"X and y match rnncourse.forecast.sliding_windows on all {N_CASES} test cases."
+
+
+# ---------------------------------------------------------------- sliding_windows catalogue
+
+
+def _windows_by_hand(series, T, horizon=1, *, k=None):
+    """sliding_windows written out, with the mistake ``k`` switched on."""
+    L = len(series)
+    N = L - T - horizon + 1 + {"one too few": -1, "one too many": 1}.get(k, 0)
+    start = 1 if k == "window late" else 0
+    offset = {"target overlaps window": -1, "target skips a value": 1}.get(k, 0)
+    X = np.zeros((max(N, 0), T, 1))
+    y = np.zeros((max(N, 0), horizon))
+    for i in range(max(N, 0)):
+        piece = series[i + start : i + start + T]
+        X[i, : len(piece), 0] = piece
+        target = series[i + T + offset : i + T + offset + horizon]
+        y[i, : len(target)] = target  # a careful learner avoids the crash at the end
+    if k == "no feature axis":
+        X = X[:, :, 0]
+    if k == "time-major":
+        X = X.transpose(1, 0, 2)
+    if k == "y flat" and horizon == 1:
+        y = y[:, 0]
+    if k == "reversed":
+        X = X[:, ::-1]
+    if k == "horizon ignored":
+        y = y[:, :1]
+    if k == "first target repeated":
+        y = np.repeat(y[:, :1], horizon, axis=1)
+    if k == "stride T":
+        keep = np.arange(0, len(X), T)
+        X, y = X[keep], y[keep]
+    return X, y
+
+
+WINDOW_HINTS = {
+    "target overlaps window": "the target overlaps its window",
+    "target skips a value": "the target skips a value",
+    "window late": "each window starts one step late",
+    "one too few": COUNT_HINT,
+    "one too many": COUNT_HINT,
+    "no feature axis": "X has no feature axis",
+    "time-major": "X is time-major",
+    "y flat": "silently broadcasts to (N, N)",
+    "reversed": "the values of each window are in reverse order",
+    "horizon ignored": "`y[i] = series[i + T : i + T + horizon]`, an (N, horizon) array.",
+    "first target repeated": "every column of y holds the first target",
+    "stride T": "windows must start one step apart",
+}
+
+
+def _window_one_case(hint):
+    """Hints drawn from one case's numbers or counts (a coincidence is possible there)."""
+    fragments = ("one step late", "reverse order", "overlaps its window", "skips a value",
+                 "holds the first target", "windows, but the series gives", "rows, but there")  # fmt: skip
+    return any(f in hint for f in fragments)
+
+
+def _window_probes():
+    return [
+        Probe(lambda c=c: ((c.series, c.T), {"horizon": c.horizon} if c.pass_horizon else {}))
+        for c in cases()
+    ]
+
+
+sliding_windows = with_catalogue(
+    _sliding_windows,
+    _window_probes,
+    [
+        Mistake(key, hint, lambda s, T, horizon=1, key=key: _windows_by_hand(s, T, horizon, k=key))
+        for key, hint in WINDOW_HINTS.items()
+    ],
+    forecast.sliding_windows,
+    _window_one_case,
+)
+
+
+# ---------------------------------------------------------------- split_and_scale
+
+LEAK_HINT = (
+    "the scaling statistics must come from the training part only, `series[:split]`: a mean "
+    "or standard deviation that has seen later values leaks the future into training (the "
+    "model learns where the series goes next, which it could not know when forecasting)."
+)
+SHUFFLE_HINT = (
+    "the windows were shuffled (or mixed) before the split: some validation targets come from "
+    "before `split`, and training windows from after it, so the model trains on the future. "
+    "Split in time order first, then cut the windows of each part; shuffle only the training "
+    "windows, later, inside the training loop."
+)
+
+
+class SplitCase(NamedTuple):
+    series: np.ndarray
+    T: int
+    split: int
+    where: str
+
+
+def split_cases():
+    """Trending series (so that statistics of the whole series differ from the training
+    part's), one with a single validation window, one with T = 1."""
+    out = []
+    settings = ((931, 40, 5, 30), (932, 25, 3, 24), (933, 18, 1, 12), (934, 60, 8, 41))
+    for k, (seed, L, T, split) in enumerate(settings, start=1):
+        rng = np.random.default_rng(seed)
+        t = np.arange(L)
+        series = 0.3 * t + np.sin(0.7 * t) + 0.2 * rng.standard_normal(L) + 5.0
+        where = f" in test case {k} of {len(settings)} (L={L}, T={T}, split={split})"
+        out.append(SplitCase(series, T, split, where))
+    return out
+
+
+SPLIT_NAMES = ("X_train", "y_train", "X_valid", "y_valid", "mean", "std")
+
+
+def split_reference(series, T, split):
+    """The package's answer: rnncourse.forecast.time_split_windows, as a flat tuple."""
+    w = forecast.time_split_windows(series, T, split)
+    return w.X_train, w.y_train, w.X_valid, w.y_valid, w.scaler.mean, w.scaler.std
+
+
+def _expect_float(value, what, where):
+    if isinstance(value, np.ndarray) and value.size == 1:
+        value = value.reshape(())[()]
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise CheckFailed(
+            f"{what} is {type(value).__name__}{where}, but must be one number.",
+            f"return the training part's {what} as a number: "
+            f"`{what} = float(np.{what}(series[:split]))`.",
+        )
+    return float(value)
+
+
+def _check_order(y_valid, series, split, scale, where):
+    """The validation targets must be series[split:], in time order (SHUFFLE_HINT)."""
+    mean, std = scale
+    if std == 0 or not np.isfinite(std):
+        return
+    values = y_valid[:, 0] * std + mean
+    future = series[split:]
+    if values.shape == future.shape and np.allclose(values, future, rtol=1e-9, atol=1e-9):
+        return
+    known = np.isclose(values[:, None], series[None, :], rtol=1e-9, atol=1e-9)
+    if known.any(axis=1).all() and (np.argmax(known, axis=1) < split).any():
+        raise CheckFailed(
+            f"y_valid holds values from before the split{where}: validation targets must be "
+            f"series[split:], in time order.",
+            SHUFFLE_HINT,
+        )
+
+
+@checker("split_and_scale")
+def _split_and_scale(fn):
+    """Check ``fn(series, T, split) -> (X_train, y_train, X_valid, y_valid, mean, std)``."""
+    for case in split_cases():
+        given = copy_tree({"series": case.series})
+        out = call(fn, given["series"], case.T, case.split)
+        got = expect_tuple(out, SPLIT_NAMES)
+        expect_unchanged({"series": case.series}, given)
+        want = split_reference(case.series, case.T, case.split)
+        mean = _expect_float(got[4], "mean", case.where)
+        std = _expect_float(got[5], "std", case.where)
+        leak_stats = [
+            (case.series.mean(), case.series.std()),
+            (case.series[case.split :].mean(), case.series[case.split :].std()),
+            (case.series[case.split - case.T :].mean(), case.series[case.split - case.T :].std()),
+        ]
+        for m, sd in leak_stats:
+            if np.isclose(mean, m, rtol=1e-9) or np.isclose(std, sd, rtol=1e-9):
+                raise CheckFailed(
+                    f"mean = {mean:.6g} and std = {std:.6g}{case.where}, but the training part "
+                    f"series[:split] has mean {want[4]:.6g} and std {want[5]:.6g}.",
+                    LEAK_HINT,
+                )
+        for label, value, right in (("mean", mean, want[4]), ("std", std, want[5])):
+            if abs(value - right) > TOL * (abs(value) + abs(right)):
+                hint = (
+                    "use `np.std(series[:split])` (numpy's default, ddof=0), as fit_scaler does."
+                    if label == "std"
+                    and np.isclose(value, np.std(case.series[: case.split], ddof=1), rtol=1e-9)
+                    else f"the {label} of the training part, `np.{label}(series[:split])`."
+                )
+                raise CheckFailed(
+                    f"{label} is {value:.8g}{case.where}, expected {right:.8g}.", hint
+                )
+        N_train, N_valid = want[0].shape[0], want[2].shape[0]
+        arrays = {}
+        for label, value, right, count in zip(
+            SPLIT_NAMES[:4], got[:4], want[:4], (N_train, N_train, N_valid, N_valid), strict=True
+        ):
+            part = label.split("_")[1]
+            dims = f"(N_{part}, T, 1)" if label.startswith("X") else f"(N_{part}, 1)"
+            hints = {}
+            if label.endswith("valid"):
+                hints[(count - case.T, *right.shape[1:])] = (
+                    "the validation windows start T steps before the split, `z[split - T:]`, "
+                    "so that their targets are exactly the values from `split` on; cut from "
+                    "`z[split:]`, the first T validation values are never forecast."
+                )
+            else:
+                hints[(count + 1, *right.shape[1:])] = (
+                    "the last training window's target is `series[split]`, a validation value: "
+                    "cut the training windows from `z[:split]` only."
+                )
+            arrays[label] = expect_array(value, label, right.shape, dims, hints)
+        if shares_input(got[:4], given):
+            raise CheckFailed(
+                f"an array you returned shares memory with series{case.where}.",
+                "scale into a new array, `z = (series - mean) / std`, and cut the windows "
+                "from it.",
+            )
+        _check_order(arrays["y_valid"], case.series, case.split, (mean, std), case.where)
+        for label, right in zip(SPLIT_NAMES[:4], want[:4], strict=True):
+            value = arrays[label]
+            if label.startswith("y") and np.allclose(
+                value, right * want[5] + want[4], rtol=1e-9
+            ):
+                diagnose(label, value, right, [], case.where, fallback=(
+                    f"{label} is in the series' units: scale the targets too, with the same "
+                    "mean and std as the inputs (`z = (series - mean) / std`, then cut)."
+                ))  # fmt: skip
+            if label.startswith("X") and np.allclose(value, right * want[5] + want[4], rtol=1e-9):
+                diagnose(label, value, right, [], case.where, fallback=(
+                    f"{label} is not scaled: cut the windows from `z = (series - mean) / std`."
+                ))  # fmt: skip
+            axes = ("N", "T", "D") if label.startswith("X") else ("N", "horizon")
+            diagnose(label, value, right, [], case.where, fallback=(
+                pattern(value, right, axes)
+                + " Scale the whole series with the training statistics, "
+                "`z = (series - mean) / std`, then `sliding_windows(z[:split], T)` and "
+                "`sliding_windows(z[split - T:], T)`."
+            ).strip())  # fmt: skip
+    return (
+        "the windows, targets and statistics match rnncourse.forecast.time_split_windows on "
+        f"all {len(split_cases())} test cases: no statistics from validation data, nothing "
+        "shuffled across the split."
+    )
+
+
+def _split_by_hand(series, T, split, *, k=None):
+    """split_and_scale written out, with the mistake ``k`` switched on."""
+    part = {
+        "statistics of the whole series": series,
+        "statistics of the validation part": series[split:],
+    }.get(k, series[:split])
+    mean, std = float(np.mean(part)), float(np.std(part, ddof=1 if k == "ddof=1" else 0))
+    z = (series - mean) / std
+    if k == "each part its own statistics":
+        train, valid = series[:split], series[split - T :]
+        zt = (train - train.mean()) / train.std()
+        zv = (valid - valid.mean()) / valid.std()
+        Xt, yt = forecast.sliding_windows(zt, T)
+        Xv, yv = forecast.sliding_windows(zv, T)
+        return Xt, yt, Xv, yv, float(train.mean()), float(train.std())
+    if k == "shuffled before the split":
+        X, y = forecast.sliding_windows(z, T)
+        order = np.random.default_rng(0).permutation(len(X))
+        X, y = X[order], y[order]
+        n_train = split - T
+        return X[:n_train], y[:n_train], X[n_train:], y[n_train:], mean, std
+    if k == "targets unscaled":
+        Xt, _ = forecast.sliding_windows(z[:split], T)
+        Xv, _ = forecast.sliding_windows(z[split - T :], T)
+        _, yt = forecast.sliding_windows(series[:split], T)
+        _, yv = forecast.sliding_windows(series[split - T :], T)
+        return Xt, yt, Xv, yv, mean, std
+    if k == "not scaled":
+        z = series.copy()
+    train_part = z[: split + 1] if k == "training target at the split" else z[:split]
+    valid_part = z[split:] if k == "validation from the split" else z[split - T :]
+    Xt, yt = forecast.sliding_windows(train_part, T)
+    Xv, yv = forecast.sliding_windows(valid_part, T)
+    return Xt, yt, Xv, yv, mean, std
+
+
+SPLIT_HINTS = {
+    "statistics of the whole series": LEAK_HINT,
+    "statistics of the validation part": LEAK_HINT,
+    "each part its own statistics": "scale both parts with the training statistics",
+    "shuffled before the split": SHUFFLE_HINT,
+    "ddof=1": "numpy's default, ddof=0",
+    "targets unscaled": "scale the targets too",
+    "not scaled": "is not scaled",
+    "training target at the split": "the last training window's target is `series[split]`",
+    "validation from the split": "the validation windows start T steps before the split",
+}
+
+
+def _split_probes():
+    return [Probe(lambda c=c: ((c.series, c.T, c.split), {})) for c in split_cases()]
+
+
+split_and_scale = with_catalogue(
+    _split_and_scale,
+    _split_probes,
+    [
+        Mistake(key, hint, lambda s, T, split, key=key: _split_by_hand(s, T, split, k=key))
+        for key, hint in SPLIT_HINTS.items()
+    ],
+    split_reference,
+    one_case_hints=(),
+)
