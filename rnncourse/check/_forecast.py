@@ -260,8 +260,15 @@ WINDOW_HINTS = {
 
 def _window_one_case(hint):
     """Hints drawn from one case's numbers or counts (a coincidence is possible there)."""
-    fragments = ("one step late", "reverse order", "overlaps its window", "skips a value",
-                 "holds the first target", "windows, but the series gives", "rows, but there")  # fmt: skip
+    fragments = (
+        "one step late",
+        "reverse order",
+        "overlaps its window",
+        "skips a value",
+        "holds the first target",
+        "windows, but the series gives",
+        "rows, but there",
+    )
     return any(f in hint for f in fragments)
 
 
@@ -416,15 +423,12 @@ def _split_and_scale(fn):
         if shares_input(got[:4], given):
             raise CheckFailed(
                 f"an array you returned shares memory with series{case.where}.",
-                "scale into a new array, `z = (series - mean) / std`, and cut the windows "
-                "from it.",
+                "scale into a new array, `z = (series - mean) / std`, and cut the windows from it.",
             )
         _check_order(arrays["y_valid"], case.series, case.split, (mean, std), case.where)
         for label, right in zip(SPLIT_NAMES[:4], want[:4], strict=True):
             value = arrays[label]
-            if label.startswith("y") and np.allclose(
-                value, right * want[5] + want[4], rtol=1e-9
-            ):
+            if label.startswith("y") and np.allclose(value, right * want[5] + want[4], rtol=1e-9):
                 diagnose(label, value, right, [], case.where, fallback=(
                     f"{label} is in the series' units: scale the targets too, with the same "
                     "mean and std as the inputs (`z = (series - mean) / std`, then cut)."
