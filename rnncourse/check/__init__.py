@@ -26,10 +26,12 @@ from ._gradients import clip_by_global_norm, gradient_norms_per_step
 from ._gru import gru_step_backward, gru_step_forward
 from ._long_range import adding_problem
 from ._lstm import lstm_step_backward, lstm_step_forward
+from ._lstm_sequence import lstm_backward, lstm_forward
 from ._result import CheckResult
 from ._rnn import rnn_forward, rnn_step_forward
 from ._rnn_backward import rnn_backward, rnn_step_backward
 from ._training import adam_step, variational_dropout_backward, variational_dropout_forward
+from ._trainloop import train_char_rnn
 
 __all__ = [
     "CheckResult",
@@ -41,6 +43,8 @@ __all__ = [
     "gradient_norms_per_step",
     "gru_step_backward",
     "gru_step_forward",
+    "lstm_backward",
+    "lstm_forward",
     "lstm_param_count",
     "lstm_step_backward",
     "lstm_step_forward",
@@ -55,6 +59,7 @@ __all__ = [
     "sample_with_temperature",
     "sliding_windows",
     "split_and_scale",
+    "train_char_rnn",
     "variational_dropout_backward",
     "variational_dropout_forward",
 ]
