@@ -80,7 +80,7 @@
     box.classList.remove("rnnq-right", "rnnq-wrong");
     if (verdict.correct !== null) box.classList.add(verdict.correct ? "rnnq-right" : "rnnq-wrong");
     var result = box.querySelector(".rnnq-result");
-    result.textContent = verdict.correct === true ? "Correct." : verdict.correct === false ? "Not quite. " + verdict.note : verdict.note;
+    result.textContent = verdict.correct === true ? "Correct." : verdict.correct === false ? ("Not quite. " + verdict.note).trim() : verdict.note;
     Array.prototype.forEach.call(box.querySelectorAll(".rnnq-feedback"), function (el) {
       el.hidden = verdict.show.indexOf(Number(el.getAttribute("data-index"))) < 0;
     });

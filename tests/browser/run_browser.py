@@ -16,7 +16,9 @@ has run. Then it checks, from what the page shows:
 - the chapter's main widget reacts: the first cell whose output has a control (a plotly figure
   next to it preferred) gets its control moved (slider: focus + ArrowRight; dropdown: another
   option; toggle buttons, radio buttons + "Check", a text box, a button), and what the cell
-  draws (plotly SVG paths, heatmap images, figure data, widget HTML, images) must change.
+  draws (plotly SVG paths, heatmap images, figure data, widget HTML, images) must change;
+- the chapter's quiz grades in the page: one question answered wrong shows "Not quite." and that
+  option's own feedback, then answered right shows "Correct." and its feedback (quiz_check.py).
 
 One screenshot per chapter goes to ``artifacts/screenshots/``. Before the chapters, a small
 self-check notebook proves the checks can fail (its division by zero must be reported); after
@@ -40,6 +42,7 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 
 import page_js as js  # noqa: E402
+import quiz_check  # noqa: E402
 from lab_server import LabServer  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -303,6 +306,14 @@ def run_notebook(context, lab, rel, expected, timeout, screenshot=None):
         check_widgets(cells, expected, report)
         check_learner_lab(page, report)
         index = check_interaction(page, report)
+        chapter = Path(rel).name.split("_")[0]
+        problems, note = quiz_check.check_quiz(page, chapter)
+        for problem in problems:
+            report.fail(problem)
+        if note:
+            report.notes.append(note)
+            if screenshot:  # the quiz after its right answer, as a learner sees it
+                page.screenshot(path=str(screenshot.with_name(f"{screenshot.stem}-quiz.png")))
         dialog = page.evaluate(js.DIALOG)
         if dialog:
             report.fail("a dialog is open", shown=dialog)

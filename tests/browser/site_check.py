@@ -3,7 +3,8 @@
 Called by ``run_browser.py`` with its browser context. Every http(s) request is blocked and
 recorded, so a page that still needs a CDN fails. On the chapter page, every saved widget view
 must be drawn by the local html-manager, the plotly figures of the FigureWidgets must have an
-SVG, and the equations must be typeset by the local MathJax.
+SVG, the equations must be typeset by the local MathJax, and the quiz must grade an answer
+without a kernel.
 """
 
 import importlib.util
@@ -11,6 +12,7 @@ import re
 import time
 
 import nbformat
+import quiz_check
 from run_browser import ROOT, SCREENSHOTS, WIDGET_VIEW
 
 #: What the last run saw, for the summary line.
@@ -109,6 +111,11 @@ def run(context, out, notebooks, timeout=90):
             problems.append(f"MathJax: {state['math']} equations, {state['mathErrors']} errors")
         if blocked:
             problems.append("the page asked the network for " + ", ".join(sorted(set(blocked))))
+        # The quiz grades in the page, so it must work here too, with no kernel at all.
+        quiz_problems, quiz_note = quiz_check.check_quiz(page, number, scope="")
+        problems += [f"quiz: {p}" for p in quiz_problems]
+        if quiz_note:
+            LAST_NOTES.append(quiz_note)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         shown = page.locator(".js-plotly-plot, .jupyter-widgets.jp-OutputArea-output")
         if shown.count():
