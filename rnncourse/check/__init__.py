@@ -19,6 +19,7 @@ New chapters add checkers with the helpers in :mod:`rnncourse.check._harness`.
 
 from ._attention import additive_score, luong_general_score, masked_context
 from ._charlm import perplexity, sample_with_temperature
+from ._decoder import decoder_step
 from ._deep import bidirectional_forward, lstm_param_count
 from ._forecast import sliding_windows, split_and_scale
 from ._gradcheck import numerical_gradient
@@ -39,6 +40,7 @@ __all__ = [
     "adam_step",
     "adding_problem",
     "bidirectional_forward",
+    "decoder_step",
     "clip_by_global_norm",
     "gradient_norms_per_step",
     "gru_step_backward",
