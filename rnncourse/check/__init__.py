@@ -22,6 +22,7 @@ from ._charlm import perplexity, sample_with_temperature
 from ._decoder import decoder_step
 from ._deep import bidirectional_forward, lstm_param_count
 from ._forecast import sliding_windows, split_and_scale
+from ._frameworks import params_from_state_dict
 from ._gradcheck import numerical_gradient
 from ._gradients import clip_by_global_norm, gradient_norms_per_step
 from ._gru import gru_step_backward, gru_step_forward
@@ -53,6 +54,7 @@ __all__ = [
     "luong_general_score",
     "masked_context",
     "numerical_gradient",
+    "params_from_state_dict",
     "perplexity",
     "rnn_backward",
     "rnn_forward",
