@@ -41,6 +41,9 @@ It returns an ``ipywidgets.VBox`` with three handles for tests and curious learn
 ``data[1 + r * H + k]`` for row r and unit k), ``box.controls`` (a dict: ``"pattern"``,
 ``"text"``, each slider's name, and ``"<gate> gate"`` for each gate, e.g. ``"f gate"``) and
 ``box.status`` (the HTML line: the summary, or why the typed input could not be read).
+``diagram(trace, t, unit) -> svg``, optional, draws the cell with row ``t`` of the trace
+(:mod:`rnncourse.viz.cell_diagram`); then ``box.diagram`` is that picture (an HTML widget)
+and ``box.controls`` also has ``"step"`` and ``"unit"``, which choose what it shows.
 
 Shapes: T time steps, D = 1 input feature, H hidden units.
 """
@@ -255,7 +258,9 @@ def lstm_summary(trace):
 # ---------------------------------------------------------------- the builder
 
 
-def build_gate_explorer(trace_fn, rows, *, gates=None, sliders=(), pattern="pulse", summarize=None):
+def build_gate_explorer(
+    trace_fn, rows, *, gates=None, sliders=(), pattern="pulse", summarize=None, diagram=None
+):
     """Build the explorer for any gated cell; see the module docstring for the contract."""
     import ipywidgets as widgets
     import plotly.graph_objects as go
@@ -325,9 +330,32 @@ def build_gate_explorer(trace_fn, rows, *, gates=None, sliders=(), pattern="puls
             layout=widgets.Layout(width="auto"),
         )  # fmt: skip
     status = widgets.HTML(summarize(trace) if summarize else "")
+    picture = None
+    if diagram is not None:  # the cell drawn with one step's numbers, for one unit
+        controls["step"] = widgets.IntSlider(
+            value=min(3, steps.size - 1), min=0, max=steps.size - 1, description="diagram at t",
+            style=wide, continuous_update=True,
+        )  # fmt: skip
+        controls["unit"] = widgets.Dropdown(
+            options=[(f"unit {k + 1}", k) for k in range(H)], value=0, description="unit"
+        )
+        picture = widgets.HTML()
+        state["trace"] = trace
+
+        def draw_picture(_=None):
+            t = min(controls["step"].value, state["x"].size - 1)
+            picture.value = diagram(state["trace"], t, controls["unit"].value)
+
+        draw_picture()
+        controls["step"].observe(draw_picture, names="value")
+        controls["unit"].observe(draw_picture, names="value")
 
     def redraw():
         new = compute()
+        if picture is not None:
+            state["trace"] = new
+            controls["step"].max = state["x"].size - 1
+            draw_picture()
         t = np.arange(state["x"].size)
         with fig.batch_update():
             fig.data[0].x, fig.data[0].y = t, state["x"]
@@ -382,9 +410,10 @@ def build_gate_explorer(trace_fn, rows, *, gates=None, sliders=(), pattern="puls
             widgets.HBox([controls[f"{gate} gate"] for gate in gates]),
             status,
             fig,
+            *([widgets.HBox([controls["step"], controls["unit"]]), picture] if picture else []),
         ]
     )
-    box.figure, box.controls, box.status = fig, controls, status
+    box.figure, box.controls, box.status, box.diagram = fig, controls, status, picture
     return box
 
 
@@ -402,4 +431,12 @@ def lstm_gate_explorer(pattern="pulse", H=3, seed=0):
         sliders=LSTM_SLIDERS,
         pattern=pattern,
         summarize=lstm_summary,
+        diagram=lstm_diagram,
     )
+
+
+def lstm_diagram(trace, t, unit):
+    """The LSTM cell (:mod:`rnncourse.viz.cell_diagram`) with row ``t`` of a trace, one unit."""
+    from .cell_diagram import lstm_svg, lstm_values
+
+    return lstm_svg(lstm_values(trace, t, unit), where=f"time step t = {t}, unit {unit + 1}")

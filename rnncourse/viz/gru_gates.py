@@ -197,7 +197,9 @@ def gru_gate_explorer(
     The returned VBox has handles for tests and curious learners: ``box.figure`` (the
     ``FigureWidget``: ``data[0]`` is x_t, then H lines per panel of :data:`PANELS`),
     ``box.controls`` (a dict: ``"pattern"``, ``"input_scale"``, ``"z_bias"``,
-    ``"reset_after"``, ``"r gate"``, ``"z gate"``) and ``box.status`` (the summary line).
+    ``"reset_after"``, ``"r gate"``, ``"z gate"``, and ``"step"`` and ``"unit"``, which pick
+    what the cell diagram shows), ``box.status`` (the summary line) and ``box.diagram`` (the
+    cell drawn with that step's gate values, :mod:`rnncourse.viz.cell_diagram`).
     """
     import ipywidgets as widgets
     import plotly.graph_objects as go
@@ -259,9 +261,29 @@ def gru_gate_explorer(
             layout=widgets.Layout(width="auto"),
         )  # fmt: skip
     summary = widgets.HTML(_summary(trace))
+    controls["step"] = widgets.IntSlider(
+        value=min(3, T - 1), min=0, max=T - 1, description="diagram at t", style=style
+    )
+    controls["unit"] = widgets.Dropdown(
+        options=[(f"unit {k + 1}", k) for k in range(H)], value=0, description="unit"
+    )
+    picture = widgets.HTML()
+    state_trace = {"trace": trace}
+
+    def draw_picture(_=None):
+        picture.value = gru_diagram(
+            state_trace["trace"], controls["step"].value, controls["unit"].value,
+            state["reset_after"],
+        )  # fmt: skip
+
+    draw_picture()
+    controls["step"].observe(draw_picture, names="value")
+    controls["unit"].observe(draw_picture, names="value")
 
     def redraw():
         new = gru_gate_trace(**state, T=T, H=H, seed=seed)
+        state_trace["trace"] = new
+        draw_picture()
         with fig.batch_update():
             fig.data[0].y = new.x[:, 0]
             k = 1
@@ -294,7 +316,18 @@ def gru_gate_explorer(
             widgets.HBox([controls[f"{gate} gate"] for gate in GATES]),
             summary,
             fig,
+            widgets.HBox([controls["step"], controls["unit"]]),
+            picture,
         ]
     )
-    box.figure, box.controls, box.status = fig, controls, summary
+    box.figure, box.controls, box.status, box.diagram = fig, controls, summary, picture
     return box
+
+
+def gru_diagram(trace, t, unit, reset_after=True):
+    """The GRU cell (:mod:`rnncourse.viz.cell_diagram`) with row ``t`` of a trace, one unit."""
+    from .cell_diagram import gru_svg, gru_values
+
+    return gru_svg(
+        gru_values(trace, t, unit), reset_after, where=f"time step t = {t}, unit {unit + 1}"
+    )
