@@ -1,0 +1,162 @@
+"""Claims of chapter 05 (GRU), each quoted from the chapter and recomputed with the package."""
+
+import numpy as np
+import pytest
+from _quote import quote
+
+from rnncourse import gru, interop, lstm, rnn
+from rnncourse.viz.gru_gates import FREEZE_BIAS, gru_gate_trace
+
+SMALL = {  # the worked example of section 3, blocks r, z, n
+    "W_x": np.array([[0.5, -1.0, 1.0]]),
+    "W_h": np.array([[1.0, 1.5, -1.0]]),
+    "b_x": np.array([0.0, 0.0, 0.0]),
+    "b_h": np.array([0.0, 0.0, 0.5]),
+}
+
+
+@pytest.fixture
+def step_inputs():
+    rng = np.random.default_rng(11)
+    D, H = 2, 3
+    params = gru.init_params(D, H, rng)
+    params["b_x"] = 0.5 * rng.standard_normal(3 * H)
+    params["b_h"] = 0.5 * rng.standard_normal(3 * H)
+    return params, rng.standard_normal((4, D)), np.tanh(rng.standard_normal((4, H)))
+
+
+def both(params, x_t, h_prev):
+    return [gru.gru_step_forward(x_t, h_prev, params, reset_after=ra)[0] for ra in (True, False)]
+
+
+def test_step_by_hand():
+    quote("05", "$r_1 = \\sigma(0.5 \\cdot 1) = \\sigma(0.5) = 0.6225$")
+    quote("05", "$z_1 = \\sigma(-1 \\cdot 1) = 0.2689$")
+    quote("05", "$n_1 = \\tanh\\big(1 \\cdot 1 + r_1 (0 + 0.5)\\big) = \\tanh(1.3112) = 0.8646$")
+    quote("05", "$h_1 = (1 - 0.2689) \\cdot 0.8646 + 0.2689 \\cdot 0 = 0.6321$")
+    quote(
+        "05",
+        "$r_2 = \\sigma(1 \\cdot 0.6321) = 0.6530$, $z_2 = \\sigma(1.5 \\cdot 0.6321) = 0.7207$",
+    )
+    quote(
+        "05",
+        "$h_2 = 0.2793 \\cdot (-0.0860) + 0.7207 \\cdot 0.6321 = 0.4315$: the update gate kept",
+    )
+    x = np.array([[[1.0], [0.0], [-1.0]]])
+    h, cache = gru.gru_forward(x, np.zeros((1, 1)), SMALL)
+    g = {key: value[0, :, 0] for key, value in gru.gru_gates(cache).items()}
+    assert np.allclose(g["r"][:2], [0.6225, 0.6530], atol=5e-5)
+    assert np.allclose(g["z"][:2], [0.2689, 0.7207], atol=5e-5)
+    assert np.allclose(g["n"][:2], [0.8646, -0.0860], atol=5e-5)
+    assert np.allclose(h[0, :2, 0], [0.6321, 0.4315], atol=5e-5)
+    assert round(1 + g["r"][0] * 0.5, 4) == 1.3112
+    assert g["z"][1] > 0.5  # "kept most of h_1"
+
+
+def test_the_two_candidates_are_different_cells(step_inputs):
+    quote("05", "Two candidate formulas are in use, and they are **different cells**")
+    quote("05", "So setting $b_{hn} = 0$ alone is **not** enough")
+    params, x_t, h_prev = step_inputs
+
+    def changed(change):
+        p = {key: value.copy() for key, value in params.items()}
+        change(p)
+        a, b = both(p, x_t, h_prev)
+        return np.allclose(a, b, rtol=0, atol=1e-12)
+
+    def b_hn_zero(p):
+        gru.gate_weights(p, "n")["b_h"][:] = 0.0
+
+    def diagonal(p):
+        W = gru.gate_weights(p, "n")["W_h"]
+        W[:] = np.diag(np.diag(W))
+
+    def r_one(p):
+        gru.gate_weights(p, "r")["b_x"][:] = 50.0
+
+    assert not changed(lambda p: None)
+    assert not changed(b_hn_zero)
+    assert not changed(diagonal)
+    assert changed(lambda p: (diagonal(p), b_hn_zero(p)))
+    assert changed(r_one)
+
+
+def test_only_the_sum_of_the_biases_matters_except_b_hn_with_reset_after(step_inputs):
+    quote("05", "In the gates only the sum $b_x + b_h$")
+    quote(
+        "05",
+        "With the reset before the matrix nothing changes; with the reset after, the state changes",
+    )
+    params, x_t, h_prev = step_inputs
+    for gate, expected in (("r", (True, True)), ("z", (True, True)), ("n", (False, True))):
+        moved = {key: value.copy() for key, value in params.items()}
+        blocks = gru.gate_weights(moved, gate)
+        blocks["b_x"] += blocks["b_h"]
+        blocks["b_h"][:] = 0.0
+        same = [
+            np.allclose(a, b, rtol=0, atol=1e-12)
+            for a, b in zip(both(params, x_t, h_prev), both(moved, x_t, h_prev), strict=True)
+        ]
+        assert tuple(same) == expected, gate  # (reset after, reset before)
+
+
+def test_negating_z_swaps_the_update_convention(step_inputs):
+    quote("05", "swapping the roles of $z$ and $1 - z$ is the same as **negating")
+    params, x_t, h_prev = step_inputs
+    _, step = gru.gru_step_forward(x_t, h_prev, params)
+    other = (1 - step.z) * h_prev + step.z * step.n
+    flipped = {key: value.copy() for key, value in params.items()}
+    for block in gru.gate_weights(flipped, "z").values():
+        block *= -1
+    assert np.allclose(other, gru.gru_step_forward(x_t, h_prev, flipped)[0])
+
+
+def test_the_direct_path_passes_the_gradient_where_z_is_one(step_inputs):
+    quote("05", "where $z_t \\approx 1$ the\ngradient passes back to $h_{t-1}$ almost unchanged")
+    params, x_t, h_prev = step_inputs
+    p = {key: value.copy() for key, value in params.items()}
+    gru.gate_weights(p, "z")["b_x"][:] = 50.0
+    _, cache = gru.gru_step_forward(x_t, h_prev, p)
+    dh_t = np.random.default_rng(2).standard_normal(h_prev.shape)
+    _, dh_prev, _ = gru.gru_step_backward(dh_t, cache)
+    assert np.allclose(dh_prev, dh_t, atol=1e-12)
+
+
+def test_parameter_counts_and_three_quarters():
+    quote("05", "$3(DH + H^2 + 2H)$, the same count as PyTorch's `nn.GRU`")
+    quote(
+        "05",
+        "The GRU has about three quarters of the LSTM's parameters, and each step does about three",
+    )
+    rng = np.random.default_rng(0)
+    for D, H in ((100, 256), (10, 20)):  # the chapter's example and the quiz's
+        p = gru.init_params(D, H, rng)
+        ours = sum(v.size for v in p.values())
+        theirs = sum(v.size for v in interop.state_dict_from_params(p, "gru").values())
+        assert ours == theirs == 3 * (D * H + H * H + 2 * H)
+        ratio = ours / sum(v.size for v in lstm.init_params(D, H, rng).values())
+        assert 0.74 < ratio < 0.78
+    assert ours == 1920 and 4 * (10 * 20 + 400 + 20) == 2480
+    assert 3 * (100 * 256 + 256**2) / (4 * (100 * 256 + 256**2)) == 0.75
+    rnn_count = sum(v.size for v in rnn.init_params(100, 256, rng).values())
+    assert rnn_count == 100 * 256 + 256 * 256 + 256
+
+
+def test_explorer_things_to_try():
+    quote("05", "Freeze r shut (z normal) with the pulse: after $t = 0$ the candidate is 0")
+    quote("05", "Now freeze r open\n   and toggle again: nothing changes")
+    quote("05", "Freeze z open: $h_t$ is a flat copy of $h_0$ whatever the input")
+    quote("05", "block of $b_x$ set to $+50$, so it is 1")
+    assert FREEZE_BIAS == 50.0
+    shut = gru_gate_trace("pulse", modes={"r": "frozen shut"})
+    assert np.abs(shut.n[1:]).max() < 1e-12
+    sine_after = gru_gate_trace("sine", reset_after=True)
+    sine_before = gru_gate_trace("sine", reset_after=False)
+    assert not np.allclose(sine_after.h, sine_before.h)
+    open_after = gru_gate_trace("sine", reset_after=True, modes={"r": "frozen open"})
+    open_before = gru_gate_trace("sine", reset_after=False, modes={"r": "frozen open"})
+    assert np.allclose(open_after.h, open_before.h, atol=1e-12)
+    z_open = gru_gate_trace("noise", modes={"z": "frozen open"})
+    assert np.allclose(z_open.h, z_open.h0[None], atol=1e-12)
+    z_shut = gru_gate_trace("noise", modes={"z": "frozen shut"})
+    assert np.allclose(z_shut.h, z_shut.n, atol=1e-12)

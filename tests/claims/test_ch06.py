@@ -1,0 +1,182 @@
+"""Claims of chapter 06 (deep and bidirectional), quoted from the chapter and recomputed."""
+
+import numpy as np
+from _quote import quote
+
+from rnncourse import deep, interop, rnn
+from rnncourse.framework_reference import reference_file
+from rnncourse.viz.receptive import dependency_map
+
+X = np.array([[[1.0], [0.5], [-1.0]]])  # the worked example of section 4
+FWD = {"W_xh": np.array([[0.8]]), "W_hh": np.array([[0.5]]), "b_h": np.array([0.0])}
+BWD = {"W_xh": np.array([[-0.6]]), "W_hh": np.array([[0.4]]), "b_h": np.array([0.1])}
+ZERO = np.zeros((1, 1))
+
+
+def test_shapes_of_the_table():
+    quote("06", "| $W^{(l)}_{xh}$ | (D, H) | (H, H) | (2H, H) |")
+    D, H, L = 3, 4, 3
+    rng = np.random.default_rng(0)
+    one = deep.init_stacked_params("rnn", D, H, L, rng)
+    two = deep.init_stacked_params("rnn", D, H, L, rng, bidirectional=True)
+    assert [p["W_xh"].shape for p in one] == [(D, H), (H, H), (H, H)]
+    assert [pair[0]["W_xh"].shape for pair in two] == [(D, H), (2 * H, H), (2 * H, H)]
+
+
+def test_worked_example_by_hand():
+    quote("06", "at $t = 1$ the forward state $\\tanh(0.8) = 0.6640$ has seen $x_1$ only, while")
+    quote("06", "the backward state $-0.4489$ is the *last* state of the backward run")
+    h, _ = deep.bidirectional_forward(X, ZERO, ZERO, FWD, BWD)
+    assert np.allclose(h[0, :, 0], [0.6640, 0.6243, -0.4525], atol=5e-5)
+    assert np.allclose(h[0, :, 1], [-0.4489, 0.0417, 0.6044], atol=5e-5)
+    h_rev, _ = rnn.rnn_forward(X[:, ::-1], ZERO, BWD)
+    assert h[0, 0, 1] == h_rev[0, -1, 0]  # the backward run's last state sits at t = 1
+
+
+def test_without_the_second_reversal_position_one_has_seen_only_the_last_input():
+    quote("06", "Without it, position 1 holds a state that has seen only $x_3$")
+    quote("06", "Position 3 holds a state that has seen everything")
+
+    def seen(reverse_back):
+        out = np.zeros((3, 3), dtype=bool)
+        base = None
+        for s in range(-1, 3):
+            x = X.copy()
+            if s >= 0:
+                x[0, s, 0] += 0.1
+            h_rev, _ = rnn.rnn_forward(x[:, ::-1], ZERO, BWD)
+            half = (h_rev[:, ::-1] if reverse_back else h_rev)[0, :, 0]
+            if s < 0:
+                base = half
+            else:
+                out[:, s] = half != base
+        return out
+
+    assert np.array_equal(seen(True), np.triu(np.ones((3, 3), dtype=bool)))
+    wrong = seen(False)
+    assert wrong[0].tolist() == [False, False, True] and wrong[2].all()
+
+
+def test_padded_batch():
+    quote("06", "The forward halves agree; the backward halves of the short sequence do not.")
+    quote("06", "Then the backward direction starts at each sequence's last real input")
+    x_batch = np.array([[[1.0], [0.5], [-1.0]], [[1.0], [0.5], [0.0]]])
+    lengths = [3, 2]
+    zeros2 = np.zeros((2, 1))
+    padded, _ = deep.bidirectional_forward(x_batch, zeros2, zeros2, FWD, BWD)
+    alone, _ = deep.bidirectional_forward(x_batch[1:, :2], ZERO, ZERO, FWD, BWD)
+    assert np.allclose(padded[1, :2, 0], alone[0, :, 0])
+    assert not np.allclose(padded[1, :2, 1], alone[0, :, 1])
+
+    def reverse_within(a):
+        out = a.copy()
+        for n, length in enumerate(lengths):
+            out[n, :length] = a[n, length - 1 :: -1]
+        return out
+
+    h_rev, _ = rnn.rnn_forward(reverse_within(x_batch), zeros2, BWD)
+    assert np.allclose(reverse_within(h_rev)[1, :2, 0], alone[0, :, 1])
+
+
+def test_which_states_see_which_inputs():
+    quote("06", "**One direction is causal at every depth.**")
+    quote("06", "**From layer 2 on, everything sees everything.**")
+    quote(
+        "06",
+        "the colours\nstay the same, because the pattern depends only on how the layers are wired",
+    )
+    T = 5
+    lower = np.tril(np.ones((T, T), dtype=bool))
+    patterns = {}
+    for cell in ("rnn", "lstm", "gru"):
+        causal = dependency_map(cell, L=3, bidirectional=False, T=T).sees
+        assert all(np.array_equal(causal[layer, 0], lower) for layer in range(3))
+        bi = dependency_map(cell, L=2, bidirectional=True, T=T).sees
+        assert np.array_equal(bi[0, 0], lower) and np.array_equal(bi[0, 1], lower.T)
+        assert bi[1].all()
+        patterns[cell] = bi
+    assert np.array_equal(patterns["rnn"], patterns["lstm"])
+    assert np.array_equal(patterns["rnn"], patterns["gru"])
+
+
+def test_the_cheating_in_numbers():
+    quote("06", "on nothing later: exact zeros")
+    quote("06", "depends on $x_4$, the value it is supposed to\npredict")
+    rng = np.random.default_rng(3)
+    T, D, H, t = 6, 1, 4, 3
+    x6 = rng.standard_normal((1, T, D))
+    p_fwd, p_bwd = rnn.init_params(D, H, rng), rnn.init_params(D, H, rng)
+    zeros = np.zeros((1, H))
+    _, c_one = rnn.rnn_forward(x6, zeros, p_fwd)
+    dh = np.zeros((1, T, H))
+    dh[:, t - 1] = rng.standard_normal(H)
+    dx_one = rnn.rnn_backward(dh, c_one)[0]
+    assert np.all(dx_one[0, t:] == 0.0) and np.all(dx_one[0, :t] != 0.0)
+    _, c_bi = deep.bidirectional_forward(x6, zeros, zeros, p_fwd, p_bwd)
+    dh = np.zeros((1, T, 2 * H))
+    dh[:, t - 1] = rng.standard_normal(2 * H)
+    dx_bi = deep.bidirectional_backward(dh, c_bi)[0]
+    assert np.all(dx_bi[0, t:] != 0.0)
+
+
+def test_a_bidirectional_readout_predicts_noise():
+    quote("06", "The one-directional model does what is possible, an error of about 1")
+    quote("06", '"predicts" unpredictable noise with a fraction of that error')
+
+    def readout_error(bidirectional, x_train, x_test, H=8, seed=1):
+        r = np.random.default_rng(seed)
+        p1, p2 = rnn.init_params(1, H, r), rnn.init_params(1, H, r)
+
+        def features(x):
+            h0 = np.zeros((x.shape[0], H))
+            if bidirectional:
+                h, _ = deep.bidirectional_forward(x, h0, h0, p1, p2)
+            else:
+                h, _ = rnn.rnn_forward(x, h0, p1)
+            F = h[:, :-1].reshape(-1, h.shape[2])
+            return np.hstack([F, np.ones((F.shape[0], 1))]), x[:, 1:].reshape(-1)
+
+        F, y = features(x_train)
+        w = np.linalg.lstsq(F, y, rcond=None)[0]
+        F_test, y_test = features(x_test)
+        return np.mean((F_test @ w - y_test) ** 2)
+
+    noise = np.random.default_rng(6)
+    x_train, x_test = noise.standard_normal((200, 20, 1)), noise.standard_normal((200, 20, 1))
+    honest, cheat = (readout_error(b, x_train, x_test) for b in (False, True))
+    assert 0.95 < honest < 1.05
+    assert cheat < 0.2
+
+
+def test_parameter_counts():
+    quote("06", "so the 96 extra numbers add nothing the")
+    quote("06", "every bidirectional layer costs twice as much as a\none-directional one")
+    quote("06", "layer 2's input weights are $(2H, 4H)$")
+    D, H, L = 4, 6, 2
+    rng = np.random.default_rng(0)
+    pairs = deep.init_stacked_params("lstm", D, H, L, rng, bidirectional=True)
+    ours = sum(v.size for pair in pairs for p in pair for v in p.values())
+    theirs = sum(
+        v.size
+        for layer, pair in enumerate(pairs)
+        for direction, p in enumerate(pair)
+        for v in interop.state_dict_from_params(p, "lstm", layer, direction).values()
+    )
+    assert (ours, theirs, theirs - ours) == (1440, 1536, 96)
+    assert pairs[1][0]["W_x"].shape == (2 * H, 4 * H)
+    single = deep.init_stacked_params("lstm", D, H, L, rng)
+    both_directions = sum(v.size for p in pairs[0] for v in p.values())
+    assert both_directions == 2 * sum(v.size for v in single[0].values())
+    with np.load(reference_file("lstm_2layer_bidirectional"), allow_pickle=False) as stored:
+        keys = [k for k in stored.files if k.startswith(("weight_", "bias_"))]
+        assert sum(stored[k].size for k in keys) == 1536
+
+
+def test_final_states_sit_at_opposite_ends():
+    quote("06", "The top layer's two final states are also in the output, at *opposite ends*")
+    rng = np.random.default_rng(0)
+    x4 = rng.standard_normal((1, 4, 1))
+    params = deep.init_stacked_params("rnn", 1, 2, 2, rng, bidirectional=True)
+    h_top, cache = deep.stacked_forward(x4, None, params, bidirectional=True)
+    h_n = deep.stacked_final_states(cache)
+    assert np.array_equal(h_n[2], h_top[:, -1, :2]) and np.array_equal(h_n[3], h_top[:, 0, 2:])
