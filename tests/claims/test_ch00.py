@@ -1,0 +1,115 @@
+"""Chapter 00's claims, each quoted from the chapter and recomputed with numpy and the package."""
+
+import nbformat
+import numpy as np
+from _quote import ROOT, quote
+
+from rnncourse import course_map, notation, rnn
+
+
+def _chapter(number):
+    return next(c for c in course_map.CHAPTERS if c.number == number)
+
+
+def test_reading_time_matches_the_course_map():
+    quote("00", "It takes about 20 minutes.")
+    assert _chapter("00").minutes == 20
+
+
+def test_row_vector_equation_is_the_package_step():
+    quote("00", "$$h_t = \\tanh(x_t W_{xh} + h_{t-1} W_{hh} + b_h)$$")
+    rng = np.random.default_rng(0)
+    x_t, h_prev = rng.standard_normal((2, 3)), rng.standard_normal((2, 4))
+    p = rnn.init_params(3, 4, rng)
+    h_t, _ = rnn.rnn_step_forward(x_t, h_prev, p)
+    assert np.allclose(h_t, np.tanh(x_t @ p["W_xh"] + h_prev @ p["W_hh"] + p["b_h"]))
+    assert "x_t W_xh + h_{t-1} W_hh + b_h" in notation.ROW_VECTOR_FORM
+
+
+def test_papers_matrices_are_our_transposes():
+    quote("00", "So a paper's input matrix is our $W_{xh}^\\top$, of shape $(H, D)$")
+    rng = np.random.default_rng(1)
+    x_t, W_xh = rng.standard_normal((2, 3)), rng.standard_normal((3, 4))
+    paper = W_xh.T  # (H, D)
+    assert paper.shape == (4, 3)
+    assert np.allclose((paper @ x_t.T).T, x_t @ W_xh)
+
+
+def test_slicing_a_time_step():
+    quote("00", "`x[:, i]` takes time index `i` of every sequence: shape $(N, D)$")
+    quote("00", "so `x[:, 0]` is $x_1$, and in general $x_t$ is `x[:, t-1]`")
+    quote("00", "`x[n]` is one whole sequence, $(T, D)$.")
+    x = np.arange(2 * 3 * 4).reshape(2, 3, 4)
+    assert x[:, 1].shape == (2, 4) and x[0].shape == (3, 4)
+    # rnn_forward reads x_1 from x[:, 0]: changing x[:, 0] changes h_1
+    p = rnn.init_params(4, 5, np.random.default_rng(0))
+    xf = np.random.default_rng(1).standard_normal((2, 3, 4))
+    h, _ = rnn.rnn_forward(xf, np.zeros((2, 5)), p)
+    h1, _ = rnn.rnn_step_forward(xf[:, 0], np.zeros((2, 5)), p)
+    assert np.allclose(h[:, 0], h1)
+
+
+def test_matrix_product_shapes():
+    quote("00", "The inner sizes must agree: $(N, D)$ `@` $(D, H)$ gives $(N, H)$.")
+    assert (np.ones((2, 4)) @ np.ones((4, 5))).shape == (2, 5)
+
+
+def test_bias_broadcasts_over_rows():
+    quote("00", "Adding an array of shape $(H,)$ to one of shape $(N, H)$ adds it to **every row**")
+    a, b = np.zeros((2, 3)), np.array([1.0, 2.0, 3.0])
+    assert all(np.array_equal(row, b) for row in a + b)
+
+
+def test_sums_and_keepdims():
+    quote("00", "`a.sum(axis=0)` adds over the batch and drops that axis: $(N, H) \\to (H,)$.")
+    quote("00", "With `keepdims=True` the summed axis stays with size 1")
+    a = np.arange(6.0).reshape(2, 3)
+    assert a.sum(axis=0).shape == (3,)
+    assert a.sum(axis=1, keepdims=True).shape == (2, 1)
+    assert (a / a.sum(axis=1, keepdims=True)).shape == (2, 3)
+
+
+def test_stack_and_the_third_step():
+    quote("00", "turns T arrays of\nshape $(N, H)$ into one array $(N, T, H)$.")
+    quote(
+        "00",
+        "if the T arrays were the hidden states\n$h_1, \\dots, h_4$, then `h[:, 2]` would be "
+        "$h_3$.",
+    )
+    states = [np.full((2, 3), t) for t in range(4)]
+    h = np.stack(states, axis=1)
+    assert h.shape == (2, 4, 3) and np.array_equal(h[:, 2], states[2])
+    # the package stores h_t in h[:, t-1]: h[:, 2] is the state after the third input
+    p = rnn.init_params(1, 3, np.random.default_rng(0))
+    x = np.random.default_rng(2).standard_normal((2, 4, 1))
+    hs, _ = rnn.rnn_forward(x, np.zeros((2, 3)), p)
+    h_t = np.zeros((2, 3))
+    for t in range(3):
+        h_t, _ = rnn.rnn_step_forward(x[:, t], h_t, p)
+    assert np.allclose(hs[:, 2], h_t)
+
+
+def test_exercise_notebooks_exist_for_chapters_with_exercises():
+    quote(
+        "00",
+        "Every chapter with a function in the *exercise* column of the course map "
+        "(below)\nhas an exercise notebook in `exercises/`.",
+    )
+    for chapter in course_map.CHAPTERS:
+        if chapter.exercises:
+            assert (ROOT / "exercises" / chapter.file).exists(), chapter.number
+
+
+def test_every_chapter_ends_with_a_quiz():
+    quote("00", "Each chapter ends with a short quiz")
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        assert any("quiz" in c.source for c in nb.cells if c.cell_type == "code"), path.name
+
+
+def test_the_notation_table_comes_from_the_package():
+    quote("00", "The\ntable below is generated from `rnncourse.notation`")
+    nb = nbformat.read(ROOT / "notebooks" / "00_welcome.ipynb", as_version=4)
+    assert any("notation.table_markdown()" in c.source for c in nb.cells if c.cell_type == "code")
+    for symbol in ("W_xh", "W_hh", "b_h", "h_t", "x_t"):
+        assert symbol in notation.table_markdown(), symbol

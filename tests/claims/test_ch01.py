@@ -1,0 +1,222 @@
+"""Chapter 01's claims, each quoted from the chapter and recomputed with the package."""
+
+import inspect
+
+import numpy as np
+import pytest
+from _quote import quote
+
+from rnncourse import activations, course_map, init, rnn
+from rnncourse.viz.hidden_states import hidden_state_trace
+
+
+def test_reading_time_matches_the_course_map():
+    quote("01", "It takes about 40 minutes.")
+    assert next(c for c in course_map.CHAPTERS if c.number == "01").minutes == 40
+
+
+def test_hello_and_olleh_have_the_same_counts():
+    quote(
+        "01",
+        "A model that only counts what occurs,\nfor example by summing over the time axis, "
+        "cannot tell the two apart",
+    )
+    vocab = sorted(set("hello"))
+    x = np.eye(len(vocab))[[vocab.index(c) for c in "hello"]]
+    assert np.array_equal(x.sum(axis=0), x[::-1].sum(axis=0)) and not np.array_equal(x, x[::-1])
+
+
+def test_parameter_counts():
+    quote("01", "A first layer of H units on $T D$ inputs has $T D H + H$\n  parameters.")
+    quote("01", "$$D \\cdot H + H \\cdot H + H$$")
+    for D, H in ((3, 5), (50, 100), (10, 20)):
+        p = rnn.init_params(D, H, np.random.default_rng(0))
+        assert sum(v.size for v in p.values()) == D * H + H * H + H
+    assert 10 * 20 + 20 * 20 + 20 == 620  # the quiz's count
+
+
+def test_tanh_and_sigmoid_facts():
+    quote("01", "its **derivative is 1 at 0**")
+    quote(
+        "01",
+        "its outputs lie in $(0, 1)$\nwith mean about $0.5$, and its derivative is at most "
+        "$\\sigma'(0) = 0.25$",
+    )
+    quote("01", "for pre-activations spread around 0 its outputs\n  average about 0")
+    a = np.linspace(-10, 10, 20001)
+    assert activations.tanh_grad(np.zeros(1))[0] == 1.0
+    assert activations.sigmoid_grad(a).max() == pytest.approx(0.25)
+    assert activations.sigmoid_grad(np.zeros(1))[0] == 0.25
+    z = np.random.default_rng(0).standard_normal(100_000)
+    assert abs(activations.tanh(z).mean()) < 0.01
+    assert abs(activations.sigmoid(z).mean() - 0.5) < 0.01
+    assert np.abs(activations.tanh(a)).max() <= 1.0
+
+
+def test_initialisation_schemes():
+    quote("01", "every entry uniform in $[-0.01, 0.01]$")
+    quote("01", "For $W_{hh}$ that is variance $1/H$")
+    quote("01", "All its singular values are 1")
+    quote("01", "The package's default for $W_{hh}$.")
+    rng = np.random.default_rng(0)
+    assert np.abs(init.small_uniform((64, 64), rng)).max() <= 0.01
+    H = 200
+    W = init.xavier_uniform((H, H), rng)
+    assert np.var(W) == pytest.approx(1 / H, rel=0.02)
+    a = np.sqrt(6 / (H + H))
+    assert a**2 / 3 == pytest.approx(1 / H) and np.abs(W).max() <= a
+    assert np.allclose(np.linalg.svd(init.orthogonal((H, H), rng), compute_uv=False), 1.0)
+    assert inspect.signature(rnn.init_params).parameters["w_hh"].default == "orthogonal"
+    assert np.array_equal(init.identity((4, 4)), np.eye(4))
+
+
+def test_refresher_matrix():
+    quote(
+        "01",
+        "The matrix below has eigenvalues 0.9 and 0.5, so every vector\neventually shrinks, "
+        "yet one multiplication stretches some vectors",
+    )
+    quote("01", "whose longest semi-axis, $\\sigma_1 = 1.12$, pokes out of the\ncircle")
+    quote(
+        "01",
+        "The most that $k$\nmultiplications stretch, $\\sigma_{\\max}(W^k)$, is 1.18 for $k = "
+        "2$ and 0.33 for $k = 16$",
+    )
+    quote("01", "its\n$k$-th root, the stretch per step, falls towards $\\rho = 0.9$")
+    quote("01", "always\n$\\rho(W) \\le \\sigma_{\\max}(W)$")
+    W = np.array([[0.9, 0.6], [0.0, 0.5]])
+    assert sorted(np.linalg.eigvals(W)) == pytest.approx([0.5, 0.9])
+    sig = [np.linalg.norm(np.linalg.matrix_power(W, k), ord=2) for k in range(1, 41)]
+    assert round(sig[0], 2) == 1.12 and round(sig[1], 2) == 1.18 and round(sig[15], 2) == 0.33
+    roots = [s ** (1 / k) for k, s in enumerate(sig, start=1)]
+    assert all(b < a for a, b in zip(roots, roots[1:], strict=False))  # falls ...
+    assert abs(roots[-1] - 0.9) < abs(roots[15] - 0.9) < abs(roots[0] - 0.9)  # ... towards 0.9
+    for seed in range(20):  # rho <= sigma_max, always
+        M = np.random.default_rng(seed).standard_normal((5, 5))
+        assert np.abs(np.linalg.eigvals(M)).max() <= np.linalg.norm(M, ord=2) + 1e-12
+
+
+def _pulse_experiment(scheme, activation, seeds=5, D=1, H=32, T=40):
+    x = np.zeros((1, T, D))
+    x[0, 0, 0] = 1.0
+    norms, sigmas = [], []
+    for seed in range(seeds):
+        p = rnn.init_params(D, H, np.random.default_rng(seed), w_hh=scheme)
+        h, _ = rnn.rnn_forward(x, np.zeros((1, H)), p, activation)
+        norms.append(np.linalg.norm(h[0], axis=1))
+        sigmas.append(np.linalg.svd(p["W_hh"], compute_uv=False))
+    return np.array(norms), np.array(sigmas)
+
+
+def test_what_the_pulse_runs_show():
+    quote(
+        "01",
+        "with `small_uniform` the pulse is gone after a few steps: each step multiplies the "
+        "state by a\n  matrix whose singular values are all far below 1",
+    )
+    quote(
+        "01",
+        "`xavier_uniform` gives a spectral radius near 1, but a random one: depending on the "
+        "draw,\n  the pulse fades or grows until tanh saturates. Its singular values spread "
+        "from near 0 to\n  almost 2",
+    )
+    quote("01", "`orthogonal` behaves the same for every seed: the state fades slowly")
+    quote("01", "the IRNN keeps the state exactly")
+    norms, sigmas = _pulse_experiment("small_uniform", "tanh")
+    assert (norms[:, 4] < 1e-5 * norms[:, 0]).all() and sigmas.max() < 0.1
+    norms, sigmas = _pulse_experiment("xavier_uniform", "tanh")
+    growth = norms[:, -1] / norms[:, 0]
+    assert growth.min() < 1 < growth.max()
+    assert sigmas.min() < 0.05 and 1.8 < sigmas.max() < 2.0
+    norms, _ = _pulse_experiment("orthogonal", "tanh")
+    last = norms[:, -1]
+    assert last.max() / last.min() < 1.05 and (last < norms[:, 0]).all() and (last > 0.3).all()
+    norms, _ = _pulse_experiment("identity", "relu")
+    assert np.allclose(norms, norms[:, :1])
+
+
+def test_hand_worked_forward_pass():
+    quote("01", "$h_1 = (\\tanh 0.5, \\tanh(-0.4)) = (0.4621, -0.3799)$")
+    quote("01", "= (0.2721, -0.4210)$")
+    quote("01", "so $a_2 = (0.5221, 0.1790)$ and $h_2 = (0.4794, 0.1771)$")
+    x = np.array([[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]])
+    p = {
+        "W_xh": np.array([[0.5, -0.5], [0.25, 0.5]]),
+        "W_hh": np.array([[1.0, -0.5], [0.5, 0.5]]),
+        "b_h": np.array([0.0, 0.1]),
+    }
+    h, _ = rnn.rnn_forward(x, np.zeros((1, 2)), p)
+    assert np.round(h[0, 0], 4).tolist() == [0.4621, -0.3799]
+    assert np.round(h[0, 0] @ p["W_hh"], 4).tolist() == [0.2721, -0.421]
+    a2 = x[0, 1] @ p["W_xh"] + h[0, 0] @ p["W_hh"] + p["b_h"]
+    assert np.round(a2, 4).tolist() == [0.5221, 0.179]
+    assert np.round(h[0, 1], 4).tolist() == [0.4794, 0.1771]
+
+
+def test_the_widget_tries():
+    quote(
+        "01",
+        "Below 1 the pulse fades;\n   above 1 it does not fade: the state keeps a size of its "
+        "own (it wanders, but does not\n   shrink), and the further above 1, the closer its "
+        "largest units get to $\\pm 1$ (saturation).",
+    )
+    quote("01", "at 1.0 the norm stays constant, at 1.2 it grows\n   exponentially")
+    quote("01", "the state never returns to zero, since $\\sigma(0) = 0.5$")
+    quote("01", "at 1.5 the state explodes, while at 1.05 it still fades")
+    quote(
+        "01",
+        "at 0.3 the state follows the input; at 1.5 its\n   own dynamics take over and it "
+        "follows the input much less. (With the smooth *sine* input\n   the difference is "
+        "small.)",
+    )
+    fading = hidden_state_trace("pulse", 0.9, "tanh")
+    assert fading.norms[-1] < 0.05 * fading.norms[0]
+    peaks = []
+    for scale in (1.1, 1.5, 2.0):
+        t = hidden_state_trace("pulse", scale, "tanh")
+        assert t.norms[20:].min() > 0.7 * t.norms[0]  # keeps its size over the second half
+        peaks.append(np.abs(t.h[-1]).max())
+    assert peaks == sorted(peaks) and peaks[-1] > 0.95
+    const = hidden_state_trace("pulse", 1.0, "identity").norms
+    assert np.allclose(const, const[0])
+    grow = hidden_state_trace("pulse", 1.2, "identity").norms
+    assert np.allclose(grow[1:] / grow[:-1], 1.2)
+    assert hidden_state_trace("pulse", 0.5, "sigmoid").h[-1].min() > 0.3
+    relu = {s: hidden_state_trace("pulse", s, "relu").norms for s in (1.05, 1.5)}
+    assert relu[1.05][-1] < 0.01 * relu[1.05][0] and relu[1.5][-1] > 1000 * relu[1.5][0]
+
+    def best(pattern, scale):
+        t = hidden_state_trace(pattern, scale, "tanh")
+        return max(abs(np.corrcoef(t.x[:, 0], u)[0, 1]) for u in t.h.T)
+
+    assert best("noise", 0.3) > 0.99 and best("noise", 1.5) < 0.6
+    assert best("sine", 0.3) - best("sine", 1.5) < 0.1
+
+
+def test_summary_on_the_spectral_radius():
+    quote(
+        "01",
+        "decides whether the state forgets (below 1), fades slowly (about 1,\n  e.g. "
+        "orthogonal, with tanh) or, above 1, saturates (tanh) or explodes (relu, linear)",
+    )
+    forgets = hidden_state_trace("pulse", 0.5, "tanh").norms
+    slow = hidden_state_trace("pulse", 1.0, "tanh").norms
+    sat = hidden_state_trace("pulse", 2.0, "tanh")
+    assert forgets[-1] < 1e-6 and 0.1 < slow[-1] / slow[0] < 1 and np.abs(sat.h).max() < 1
+    assert np.abs(sat.h[-1]).max() > 0.95
+    for activation in ("relu", "identity"):
+        n = hidden_state_trace("pulse", 1.5, activation).norms
+        assert n[-1] > 1000 * n[0]
+
+
+def test_elman_and_jordan():
+    quote(
+        "01",
+        'The "vanilla" or "simple" RNN of today\'s libraries is the Elman cell, and so is '
+        "this course's.",
+    )
+    # the course's cell feeds back h_{t-1} (Elman), not an output (Jordan)
+    p = rnn.init_params(2, 3, np.random.default_rng(0))
+    x_t, h_prev = np.ones((1, 2)), np.full((1, 3), 0.5)
+    h, _ = rnn.rnn_step_forward(x_t, h_prev, p)
+    assert np.allclose(h, np.tanh(x_t @ p["W_xh"] + h_prev @ p["W_hh"] + p["b_h"]))
