@@ -188,3 +188,13 @@ def test_parameter_counts():
 def test_gate_order_is_pytorchs():
     quote("04", "in the order i, f, g, o (PyTorch's order)")
     assert lstm.GATES == ("i", "f", "g", "o")
+
+
+def test_fresh_forget_gates_start_near_sigmoid_of_their_bias():
+    quote("04", "With a zero bias, $f_t$ starts around $\\sigma(0) = 0.5$")
+    quote("04", "$f_t \\approx 0.73$ at first, and far more gradient survives long spans than")
+    x = np.random.default_rng(0).standard_normal((256, 1, 8))
+    for fb, mean in ((0.0, 0.5), (1.0, 0.73), (2.0, 0.88)):
+        p = lstm.init_params(8, 32, np.random.default_rng(2), forget_bias=fb)
+        _, cache = lstm.lstm_forward(x, np.zeros((256, 32)), np.zeros((256, 32)), p)
+        assert abs(lstm.lstm_gates(cache)["f"].mean() - mean) < 0.03

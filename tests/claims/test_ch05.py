@@ -160,3 +160,9 @@ def test_explorer_things_to_try():
     assert np.allclose(z_open.h, z_open.h0[None], atol=1e-12)
     z_shut = gru_gate_trace("noise", modes={"z": "frozen shut"})
     assert np.allclose(z_shut.h, z_shut.n, atol=1e-12)
+
+
+def test_a_unit_with_z_near_one_keeps_its_value():
+    quote("05", "a unit with $z_t \\approx 1$ passes its value (and, in the")
+    trace = gru_gate_trace("noise", z_bias=50.0)  # z_bias sets b_xz: z = 1 in float64
+    assert np.allclose(trace.h, trace.h0[None], atol=1e-12)

@@ -180,3 +180,35 @@ def test_final_states_sit_at_opposite_ends():
     h_top, cache = deep.stacked_forward(x4, None, params, bidirectional=True)
     h_n = deep.stacked_final_states(cache)
     assert np.array_equal(h_n[2], h_top[:, -1, :2]) and np.array_equal(h_n[3], h_top[:, 0, 2:])
+
+
+def test_counting_per_layer_and_direction():
+    quote("06", "so it counts $4H$ more each time")
+    quote(
+        "06", "A layer and direction of an LSTM has $4H(D_{in} + H) + 4H$ parameters, $4H$ more in"
+    )
+    quote("06", "row $k$ = `layer * 2 + direction`")
+    D, H = 4, 6
+    pairs = deep.init_stacked_params("lstm", D, H, 2, np.random.default_rng(0), bidirectional=True)
+    for layer, D_in in ((0, D), (1, 2 * H)):
+        for direction, p in enumerate(pairs[layer]):
+            ours = sum(v.size for v in p.values())
+            torch_style = interop.state_dict_from_params(p, "lstm", layer, direction)
+            assert ours == 4 * H * (D_in + H) + 4 * H
+            assert sum(v.size for v in torch_style.values()) == ours + 4 * H
+    x4 = np.random.default_rng(1).standard_normal((1, 4, 1))
+    params = deep.init_stacked_params("rnn", 1, 2, 2, np.random.default_rng(2), bidirectional=True)
+    _, cache = deep.stacked_forward(x4, None, params, bidirectional=True)
+    h_n = deep.stacked_final_states(cache)
+    for layer in range(2):
+        fwd, bwd = cache.states_final[layer]
+        assert np.array_equal(h_n[layer * 2], fwd) and np.array_equal(h_n[layer * 2 + 1], bwd)
+
+
+def test_forgetting_the_reversal_puts_step_T_plus_1_minus_t_at_t():
+    quote("06", "position\n$t$ now holds the backward state of step $T+1-t$")
+    h, _ = deep.bidirectional_forward(X, ZERO, ZERO, FWD, BWD)
+    h_rev, _ = rnn.rnn_forward(X[:, ::-1], ZERO, BWD)
+    T = 3
+    for t in range(1, T + 1):
+        assert h_rev[0, t - 1, 0] == h[0, T - t, 1]  # h[:, s-1] is step s

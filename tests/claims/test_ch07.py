@@ -309,3 +309,28 @@ def test_a_diverging_run(chapter_rng_draws):
 def test_quiz_numbers():
     # chapter 07's quiz: a unit survives 5 per-step masks with p = 0.5 with probability 1/32
     assert round(0.5**5 * 100) == 3
+
+
+def test_a_unit_survives_k_per_step_masks_with_probability():
+    quote("07", "What a unit stored survives $k$ steps only if\nit was kept $k$ times in a row")
+    N, T, H, p = 2000, 8, 8, 0.3
+    memory = {"W_xh": np.zeros((1, H)), "W_hh": np.eye(H), "b_h": np.zeros(H)}
+    h, _ = dropout.variational_rnn_forward(
+        np.zeros((N, T, 1)), np.ones((N, H)), memory, 0.0, p, np.random.default_rng(1),
+        "identity", same_mask=False,
+    )  # fmt: skip
+    kept = np.mean(h != 0, axis=(0, 2))
+    assert np.allclose(kept, (1 - p) ** np.arange(1, T + 1), atol=0.01)
+
+
+def test_forget_bias_passes_through_init_model():
+    quote(
+        "07", '`train.init_model(..., init_options={"forget_bias": 0.0})` passes a different value'
+    )
+    H = 5
+    default = train.init_model("lstm", 3, H, 2, np.random.default_rng(0))
+    zero = train.init_model(
+        "lstm", 3, H, 2, np.random.default_rng(0), init_options={"forget_bias": 0.0}
+    )
+    assert np.all(default.params["b"][H : 2 * H] == 1.0)
+    assert np.all(zero.params["b"][H : 2 * H] == 0.0)
