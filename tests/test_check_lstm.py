@@ -7,7 +7,7 @@ import pytest
 
 from rnncourse import check, lstm
 from rnncourse.activations import sigmoid
-from rnncourse.check import _harness, _lstm
+from rnncourse.check import _lstm
 from rnncourse.gradcheck import rel_error
 
 # --- learner-style implementations, each with one optional mistake ----------------------
@@ -89,7 +89,7 @@ def test_package_and_learner_style_reference_pass():
     for forward in (lstm.lstm_step_forward, learner_forward):
         result = check.lstm_step_forward(forward)
         assert result.passed, result
-        assert "h_t and c_t match" in repr(result)
+        assert "h_t, c_t and the cache match" in repr(result)
     for backward in (lstm.lstm_step_backward, learner_backward):
         result = check.lstm_step_backward(backward)
         assert result.passed, result
@@ -118,31 +118,82 @@ def test_checker_references_agree_with_the_package():
             assert rel_error(mine[f"grads[{key!r}]"], grads[key]) < 1e-12, key
 
 
-def test_every_forward_variant_is_wrong_and_recognised_as_itself():
-    for prob in _lstm.problems():
-        h_t, c_t, _ = lstm.lstm_step_forward(prob.x_t, prob.h_prev, prob.c_prev, prob.params)
-        variants = _lstm._forward_variants(prob.x_t, prob.h_prev, prob.c_prev, prob.params)
-        assert len(variants) >= 23 + 20  # 23 wrong gate orders and the other mistakes
-        for hint, wrong in variants:
-            assert max(rel_error(wrong["c_t"], c_t), rel_error(wrong["h_t"], h_t)) > 1e-3, hint
-            with pytest.raises(_harness.CheckFailed) as failure:
-                _harness.diagnose_outputs(wrong, {"c_t": c_t, "h_t": h_t}, variants)
-            assert failure.value.hint == hint
+def _with_package_cache(mistake):
+    """A learner's lstm_step_forward that makes ``mistake`` and returns the package's cache."""
+
+    def fn(x_t, h_prev, c_prev, params):
+        h_t, c_t = mistake.fn(x_t, h_prev, c_prev, params)
+        return h_t, c_t, lstm.lstm_step_forward(x_t, h_prev, c_prev, params)[2]
+
+    return fn
 
 
-def test_every_backward_mistake_shows_and_is_recognised_as_itself():
-    seen = set()
-    for prob in _lstm.problems():
-        _, _, cache = lstm.lstm_step_forward(prob.x_t, prob.h_prev, prob.c_prev, prob.params)
-        right = _lstm._backward(prob.dh_t, prob.dc_t, cache)
-        variants = _lstm._backward_variants(prob.dh_t, prob.dc_t, cache)
-        for hint, changed in variants:
-            seen.add(hint)
-            with pytest.raises(_harness.CheckFailed) as failure:
-                _harness.diagnose_outputs(right | changed, right, variants)
-            assert failure.value.hint == hint
-    assert set(_lstm.BACKWARD_MISTAKES.values()) <= seen
-    assert sum("blocks of da" in hint for hint in seen) == 23  # every wrong gate order
+def test_every_forward_catalogue_entry_is_rejected_with_its_own_hint():
+    catalogue = check.lstm_step_forward.catalogue()
+    assert len(catalogue) >= 23 + 20  # 23 wrong gate orders and the other mistakes
+    for mistake in catalogue:
+        result = check.lstm_step_forward(_with_package_cache(mistake))
+        assert not result.passed, mistake.key
+        assert result.hint == mistake.hint, (mistake.key, result)
+
+
+def test_every_backward_catalogue_entry_is_rejected_with_its_own_hint():
+    catalogue = check.lstm_step_backward.catalogue()
+    assert len(catalogue) == len(_lstm.BACKWARD_MISTAKES) + 2 * 23
+    for mistake in catalogue:
+        result = check.lstm_step_backward(mistake.fn)
+        assert not result.passed, mistake.key
+        assert result.hint == mistake.hint, (mistake.key, result)
+
+
+def test_a_mistake_outside_the_catalogue_is_localised_not_named():
+    def wrong_o(
+        x_t, h_prev, c_prev, params
+    ):  # the output gate's block scaled: not a catalogue entry
+        h_t, c_t, cache = lstm.lstm_step_forward(x_t, h_prev, c_prev, params)
+        return 0.5 * h_t, c_t, cache
+
+    result = check.lstm_step_forward(wrong_o)
+    hints = {m.hint for m in check.lstm_step_forward.catalogue()}
+    assert not result.passed and result.hint not in hints
+    assert "c_t is right" in result.hint and "0.5 times" in result.hint, result
+
+    def wrong_b(dh_t, dc_t, cache):
+        dx_t, dh_prev, dc_prev, grads = lstm.lstm_step_backward(dh_t, dc_t, cache)
+        b = grads["b"].copy()
+        b[: len(b) // 4] *= 3  # the input gate's block only
+        return dx_t, dh_prev, dc_prev, {**grads, "b": b}
+
+    result = check.lstm_step_backward(wrong_b)
+    assert "Only the block of i (columns 0H:1H) differs" in result.hint, result
+    assert "dx_t, dh_prev, dc_prev, grads['W_x'], grads['W_h'] are right" in result.hint
+
+
+@pytest.mark.parametrize(
+    "field, words",
+    [
+        ("f", "cache.f must hold the forget gate"),
+        ("tanh_c", "cache.tanh_c must hold tanh(c_t)"),
+        ("c_t", "cache.c_t must hold the new cell state"),
+    ],
+)
+def test_a_wrong_cache_field_is_named(field, words):
+    def wrong_cache(x_t, h_prev, c_prev, params):
+        h_t, c_t, cache = lstm.lstm_step_forward(x_t, h_prev, c_prev, params)
+        return h_t, c_t, cache._replace(**{field: cache.c_prev})
+
+    result = check.lstm_step_forward(wrong_cache)
+    assert not result.passed and f"cache.{field} is wrong" in result.message
+    assert words in result.hint and "the field `c_prev`" in result.hint, result
+
+
+def test_a_plain_tuple_cache_is_named():
+    def plain(x_t, h_prev, c_prev, params):
+        h_t, c_t, cache = lstm.lstm_step_forward(x_t, h_prev, c_prev, params)
+        return h_t, c_t, tuple(cache)
+
+    result = check.lstm_step_forward(plain)
+    assert "plain tuple" in result.message and "LSTMStepCache(...)" in result.hint
 
 
 # --- stubs and wrong answers -----------------------------------------------------------

@@ -17,15 +17,14 @@ from .. import lstm
 from ..activations import sigmoid
 from ._harness import (
     call,
-    checker,
     copy_tree,
-    diagnose_outputs,
     expect_array,
     expect_keys,
     expect_tuple,
     expect_unchanged,
     output_variants,
 )
+from ._named import Mistake, Probe, check_step_cache, compare, named_checker
 
 KEYS = ("W_x", "W_h", "b")
 GATES = lstm.GATES  # ("i", "f", "g", "o")
@@ -58,24 +57,33 @@ class Problem(NamedTuple):
 
 # (seed, N, D, H): the first case has D == H; N and H differ in every case.
 _SIZES = ((401, 2, 4, 4), (402, 3, 5, 2), (403, 4, 2, 3))
+# Probes for naming a mistake: the test cases, N = 1, and one whose rows have very different
+# scales (the last row's gates saturate: sigmoid near 0 or 1, tanh near -1 or 1).
+_PROBE_SIZES = _SIZES + ((404, 1, 3, 2), (405, 3, 2, 5, "scaled"))
 
 
-def problems():
-    """The three fixed test problems."""
+def _problem(seed, N, D, H, where, scaled=False):
+    rng = np.random.default_rng(seed)
+    params = {
+        "W_x": 0.5 * rng.standard_normal((D, 4 * H)),
+        "W_h": 0.5 * rng.standard_normal((H, 4 * H)),
+        "b": 0.5 * rng.standard_normal(4 * H),
+    }
+    x_t = rng.standard_normal((N, D))
+    if scaled:  # rows 1e-3, 1, 30 times as large: tiny, ordinary and saturated gates
+        x_t = x_t * np.array([1e-3, 1.0, 30.0])[:N, None]
+    h_prev = np.tanh(rng.standard_normal((N, H)))
+    c_prev = rng.standard_normal((N, H))
+    dh_t, dc_t = rng.standard_normal((N, H)), rng.standard_normal((N, H))
+    return Problem(x_t, h_prev, c_prev, params, dh_t, dc_t, where)
+
+
+def problems(probes=False):
+    """The three fixed test problems (``probes=True``: and the extra probe problems)."""
     out = []
-    for k, (seed, N, D, H) in enumerate(_SIZES, start=1):
-        rng = np.random.default_rng(seed)
-        params = {
-            "W_x": 0.5 * rng.standard_normal((D, 4 * H)),
-            "W_h": 0.5 * rng.standard_normal((H, 4 * H)),
-            "b": 0.5 * rng.standard_normal(4 * H),
-        }
-        x_t = rng.standard_normal((N, D))
-        h_prev = np.tanh(rng.standard_normal((N, H)))
-        c_prev = rng.standard_normal((N, H))
-        dh_t, dc_t = rng.standard_normal((N, H)), rng.standard_normal((N, H))
+    for k, (seed, N, D, H, *scaled) in enumerate(_PROBE_SIZES if probes else _SIZES, start=1):
         where = f" in test case {k} of 3 (N={N}, D={D}, H={H})"
-        out.append(Problem(x_t, h_prev, c_prev, params, dh_t, dc_t, where))
+        out.append(_problem(seed, N, D, H, where, bool(scaled)))
     return out
 
 
@@ -148,73 +156,118 @@ def _step(a, c_prev, *, order=GATES, acts=None, update="right", output="right"):
     return {"c_t": c_t, "h_t": _OUTPUTS[output](o, c_t, c_prev)}
 
 
-def _forward_variants(x_t, h_prev, c_prev, p):
-    W_x, W_h, b = p["W_x"], p["W_h"], p["b"]
-    xw, hw = x_t @ W_x, h_prev @ W_h
-    a = xw + hw + b  # (N, 4H)
-    right = _step(a, c_prev)
-    variants = [
-        (
+_TERMS = {  # the pre-activations a (N, 4H), right and wrong
+    "right": lambda x, h, c, p: x @ p["W_x"] + h @ p["W_h"] + p["b"],
+    "no bias": lambda x, h, c, p: x @ p["W_x"] + h @ p["W_h"],
+    "no recurrent term": lambda x, h, c, p: x @ p["W_x"] + p["b"],
+    "no input term": lambda x, h, c, p: h @ p["W_h"] + p["b"],
+    "c_prev for h_prev": lambda x, h, c, p: x @ p["W_x"] + c @ p["W_h"] + p["b"],
+    "weights swapped": lambda x, h, c, p: x @ p["W_h"] + h @ p["W_x"] + p["b"],
+}
+
+
+def _forward_mistake(key, hint, terms="right", swap=False, **step):
+    """A wrong lstm_step_forward returning (h_t, c_t): pre-activations from ``terms``, the
+    step built by :func:`_step` with ``step``'s mistake, outputs swapped when ``swap``."""
+
+    def fn(x_t, h_prev, c_prev, params):
+        out = _step(_TERMS[terms](x_t, h_prev, c_prev, params), c_prev, **step)
+        return (out["c_t"], out["h_t"]) if swap else (out["h_t"], out["c_t"])
+
+    return Mistake(key, hint, fn)
+
+
+def forward_catalogue():
+    """The typical mistakes of lstm_step_forward, each a small wrong implementation."""
+    hints = dict(_forward_variants_hints())
+    out = [
+        _forward_mistake(
+            "h_t and c_t swapped",
             "h_t and c_t are swapped: return them in the order `h_t, c_t, cache`.",
-            {"c_t": right["h_t"], "h_t": right["c_t"]},
+            swap=True,
         )
     ]
     for order in permutations(GATES):
         if order != GATES:
-            hint = ORDER_HINT.format(order=", ".join(order))
-            variants.append((hint, _step(a, c_prev, order=order)))
+            key = "order " + "".join(order)
+            out.append(
+                _forward_mistake(key, ORDER_HINT.format(order=", ".join(order)), order=order)
+            )
     for gate in ("i", "f", "o"):
-        variants.append(
-            (
-                f"the gate {gate} uses the sigmoid (values between 0 and 1), not tanh: "
-                f"tanh is only for the candidate g and for tanh(c_t) in h_t.",
-                _step(a, c_prev, acts={gate: np.tanh}),
-            )
-        )
-    variants += [
-        (
-            "the candidate g uses tanh (values between -1 and 1), not the sigmoid: "
-            "`g = np.tanh(a[:, 2*H:3*H])`.",
-            _step(a, c_prev, acts={"g": sigmoid}),
-        ),
-        (
-            "the gates use the sigmoid: only g (and tanh(c_t) in h_t) use tanh.",
-            _step(a, c_prev, acts=dict.fromkeys("ifgo", np.tanh)),
-        ),
-        (
-            "the nonlinearities are missing: i, f, o need the sigmoid and g needs tanh.",
-            _step(a, c_prev, acts=dict.fromkeys("ifgo", lambda z: z)),
+        out.append(_forward_mistake(f"tanh {gate}", hints[f"tanh {gate}"], acts={gate: np.tanh}))
+    out += [
+        _forward_mistake("sigmoid g", hints["sigmoid g"], acts={"g": sigmoid}),
+        _forward_mistake("all tanh", hints["all tanh"], acts=dict.fromkeys("ifgo", np.tanh)),
+        _forward_mistake(
+            "no nonlinearity", hints["no nonlinearity"], acts=dict.fromkeys("ifgo", lambda z: z)
         ),
     ]
-    variants += [(hint, _step(a, c_prev, update=u)) for u, hint in _UPDATE_HINTS.items()]
-    variants += [(hint, _step(a, c_prev, output=o)) for o, hint in _OUTPUT_HINTS.items()]
-    variants += [
-        ("the bias is missing: add `params['b']` to the pre-activations.", _step(xw + hw, c_prev)),
-        (
-            "the recurrent term is missing: add `h_prev @ params['W_h']`.",
-            _step(xw + b, c_prev),
-        ),
-        ("the input term is missing: add `x_t @ params['W_x']`.", _step(hw + b, c_prev)),
-        (
-            "the recurrent term multiplies h_prev, not c_prev: `h_prev @ params['W_h']`.",
-            _step(xw + c_prev @ W_h + b, c_prev),
-        ),
+    out += [_forward_mistake(u, h, update=u) for u, h in _UPDATE_HINTS.items()]
+    out += [_forward_mistake(o, h, output=o) for o, h in _OUTPUT_HINTS.items()]
+    out += [_forward_mistake(t, hints[t], terms=t) for t in _TERMS if t != "right"]
+    return out
+
+
+def _forward_variants_hints():
+    """The hints of the gate and term mistakes, keyed like :func:`forward_catalogue`."""
+    return {
+        "tanh i": _gate_hint("i"),
+        "tanh f": _gate_hint("f"),
+        "tanh o": _gate_hint("o"),
+        "sigmoid g": "the candidate g uses tanh (values between -1 and 1), not the sigmoid: "
+        "`g = np.tanh(a[:, 2*H:3*H])`.",
+        "all tanh": "the gates use the sigmoid: only g (and tanh(c_t) in h_t) use tanh.",
+        "no nonlinearity": "the nonlinearities are missing: i, f, o need the sigmoid and g "
+        "needs tanh.",
+        "no bias": "the bias is missing: add `params['b']` to the pre-activations.",
+        "no recurrent term": "the recurrent term is missing: add `h_prev @ params['W_h']`.",
+        "no input term": "the input term is missing: add `x_t @ params['W_x']`.",
+        "c_prev for h_prev": "the recurrent term multiplies h_prev, not c_prev: "
+        "`h_prev @ params['W_h']`.",
+        "weights swapped": "x_t and h_prev are multiplied by each other's weights: x_t goes "
+        "with W_x, h_prev with W_h.",
+    }
+
+
+def _gate_hint(gate):
+    return (
+        f"the gate {gate} uses the sigmoid (values between 0 and 1), not tanh: "
+        "tanh is only for the candidate g and for tanh(c_t) in h_t."
+    )
+
+
+def _forward_probes():
+    return [
+        Probe(lambda p=p: ((p.x_t, p.h_prev, p.c_prev, p.params), {}), p.where)
+        for p in problems(probes=True)
     ]
-    if W_x.shape[0] == W_h.shape[0]:  # only runs when D == H
-        variants.append(
-            (
-                "x_t and h_prev are multiplied by each other's weights: x_t goes with W_x, "
-                "h_prev with W_h.",
-                _step(x_t @ W_h + h_prev @ W_x + b, c_prev),
-            )
-        )
-    return variants
 
 
-@checker("lstm_step_forward")
+def _h_and_c(out):
+    h_t, c_t, _ = out
+    return h_t, c_t
+
+
+#: What each field of an LSTMStepCache holds, for the hint when one is wrong.
+CACHE_FIELDS = {
+    "x_t": "the input x_t",
+    "h_prev": "the incoming hidden state h_prev",
+    "c_prev": "the incoming cell state c_prev",
+    "i": "the input gate i = sigmoid(a[:, 0:H])",
+    "f": "the forget gate f = sigmoid(a[:, H:2*H])",
+    "g": "the candidate g = np.tanh(a[:, 2*H:3*H])",
+    "o": "the output gate o = sigmoid(a[:, 3*H:4*H])",
+    "c_t": "the new cell state c_t",
+    "tanh_c": "tanh(c_t)",
+    "params": "the params dict",
+}
+
+
+@named_checker("lstm_step_forward", forward_catalogue, _forward_probes, project=_h_and_c)
 def lstm_step_forward(fn):
-    """Check ``fn(x_t, h_prev, c_prev, params) -> (h_t, c_t, cache)``; h_t and c_t are
-    compared, the cache is not."""
+    """Check ``fn(x_t, h_prev, c_prev, params) -> (h_t, c_t, cache)``: h_t and c_t, and the
+    cache (an LSTMStepCache whose fields match the package's, so the backward step can use
+    it)."""
     for prob in problems():
         N, H = prob.h_prev.shape
         originals = {
@@ -227,7 +280,7 @@ def lstm_step_forward(fn):
         out = call(
             fn, given["x_t"], given["h_prev"], given["c_prev"], given["params"], hints=[PARAMS_HINT]
         )
-        h_t, c_t, _ = expect_tuple(
+        h_t, c_t, cache = expect_tuple(
             out,
             ("h_t", "c_t", "cache"),
             "return the new cell state and the cache too: `return h_t, c_t, cache`.",
@@ -240,16 +293,29 @@ def lstm_step_forward(fn):
         }
         expect_array(h_t, "h_t", (N, H), "(N, H)", shape_hints)
         expect_array(c_t, "c_t", (N, H), "(N, H)", shape_hints)
-        h_ref, c_ref, _ = lstm.lstm_step_forward(prob.x_t, prob.h_prev, prob.c_prev, prob.params)
-        diagnose_outputs(
+        h_ref, c_ref, cache_ref = lstm.lstm_step_forward(
+            prob.x_t, prob.h_prev, prob.c_prev, prob.params
+        )
+        compare(
             {"c_t": c_t, "h_t": h_t},
             {"c_t": c_ref, "h_t": h_ref},
-            _forward_variants(prob.x_t, prob.h_prev, prob.c_prev, prob.params),
             prob.where,
-            "compare each line with the equations: i, f, o use the sigmoid and g uses tanh; "
-            "`c_t = f * c_prev + i * g`; `h_t = o * np.tanh(c_t)`.",
+            meaning=_forward_meaning,
         )
-    return "h_t and c_t match the reference on all 3 test cases."
+        check_step_cache(cache, cache_ref, prob.where, lstm.LSTMStepCache, CACHE_FIELDS)
+    return "h_t, c_t and the cache match the reference on all 3 test cases."
+
+
+def _forward_meaning(wrong, right):
+    if wrong == ["h_t"]:
+        return (
+            "c_t is right, so the gates i, f, g and the cell update are right: look at "
+            "`h_t = o * np.tanh(c_t)` (the output gate o is the block 3H:4H)."
+        )
+    return (
+        "c_t is wrong, so look at the pre-activations and the gates i, f, g first, then "
+        "`c_t = f * c_prev + i * g`."
+    )
 
 
 # ---------------------------------------------------------------- lstm_step_backward
@@ -352,6 +418,63 @@ def _backward(dh_t, dc_t, cache, mistake=None, order=GATES, grads_order=None):
     }
 
 
+def _as_outputs(out):
+    """The tuple lstm_step_backward returns, from :func:`_backward`'s labelled dict."""
+    grads = {key: out[f"grads[{key!r}]"] for key in KEYS}
+    return out["dx_t"], out["dh_prev"], out["dc_prev"], grads
+
+
+def _backward_mistake(key, hint, **kwargs):
+    return Mistake(
+        key, hint, lambda dh_t, dc_t, cache: _as_outputs(_backward(dh_t, dc_t, cache, **kwargs))
+    )
+
+
+def backward_catalogue():
+    """The typical mistakes of lstm_step_backward, each a small wrong implementation."""
+    out = [_backward_mistake(m, hint, mistake=m) for m, hint in BACKWARD_MISTAKES.items()]
+    for order in permutations(GATES):
+        if order != GATES:
+            hint = ORDER_HINT.format(order=", ".join(order))
+            hint = hint.replace("the gate blocks are taken", "the gate blocks of da are put")
+            key = "".join(order)
+            out.append(_backward_mistake(f"da order {key}", hint, order=order))
+            out.append(_backward_mistake(f"grads order {key}", hint, grads_order=order))
+    return out
+
+
+def _backward_probes():
+    out = []
+    for p in problems(probes=True):
+        _, _, cache = lstm.lstm_step_forward(p.x_t, p.h_prev, p.c_prev, p.params)
+        out.append(
+            Probe(lambda p=p, cache=cache: ((p.dh_t, p.dc_t, copy_tree(cache)), {}), p.where)
+        )
+    return out
+
+
+def _grads_only(out):
+    dx_t, dh_prev, dc_prev, grads = out
+    return dx_t, dh_prev, dc_prev, {key: grads[key] for key in KEYS}
+
+
+def _backward_meaning(wrong, right):
+    grads = [k for k in wrong if k.startswith("grads")]
+    if set(wrong) == {"dc_prev"}:
+        return "Only dc_prev is wrong: it is `dc * f`, with dc holding both paths into c_t."
+    if grads and not set(wrong) - set(grads):
+        return (
+            "dx_t, dh_prev and dc_prev are right, so da is right: look at the products that "
+            "make the weight gradients (`x_t.T @ da`, `h_prev.T @ da`, `da.sum(axis=0)`)."
+        )
+    if "dc_prev" in right:
+        return (
+            "dc_prev is right, so dc is right: look at the gate derivatives and the order of "
+            "the blocks in da (i, f, g, o)."
+        )
+    return "As dc_prev is wrong too, start with dc: `dc = dc_t + dh_t * o * (1 - tanh_c**2)`."
+
+
 def _backward_variants(dh_t, dc_t, cache):
     """(hint, {label: wrong output}) for every mistake that changes something here; each
     dict names only the outputs that mistake changes."""
@@ -388,7 +511,7 @@ def _check_grads(grads, N, D, H):
     return grads
 
 
-@checker("lstm_step_backward")
+@named_checker("lstm_step_backward", backward_catalogue, _backward_probes, project=_grads_only)
 def lstm_step_backward(fn):
     """Check ``fn(dh_t, dc_t, cache) -> (dx_t, dh_prev, dc_prev, grads)`` against
     rnncourse.lstm, with caches from the package's lstm_step_forward."""
@@ -424,13 +547,6 @@ def lstm_step_backward(fn):
         for key in KEYS:
             got[f"grads[{key!r}]"] = grads[key]
             expected[f"grads[{key!r}]"] = grads_ref[key]
-        diagnose_outputs(
-            got,
-            expected,
-            _backward_variants(prob.dh_t, prob.dc_t, cache),
-            prob.where,
-            "work backwards from the end of the forward step: `do = dh_t * tanh_c`, then "
-            "`dc = dc_t + dh_t * o * (1 - tanh_c**2)`, then di, df, dg and dc_prev, then each "
-            "gate's derivative, then the matrix products.",
-        )
+        gates = {k: GATES for k in ("grads['W_x']", "grads['W_h']", "grads['b']")}
+        compare(got, expected, prob.where, gates=gates, meaning=_backward_meaning)
     return "dx_t, dh_prev, dc_prev and all three gradients match the reference on all 3 test cases."
