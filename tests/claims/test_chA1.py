@@ -224,6 +224,17 @@ def test_item12_cell_path_multiplies_by_f_and_gates_do_not_stop_explosions():
     assert min(first["lstm"]) >= 100 and min(first["gru"]) >= 100
     assert max(first["rnn"]) < 1
 
+    quote("A1", "gates reduce vanishing, they do not\nabolish it")
+    quote(
+        "A1", "at $\\rho = 1$, the gradient that reaches the first\nof 60 steps is below $10^{-2}$"
+    )
+    for cell in ("lstm", "gru"):
+        for seed in range(5):
+            draw = np.random.default_rng(seed)
+            p = gradients.make_params(cell, D, H, draw, rho=1.0)
+            x = 0.5 * draw.standard_normal((N, T, D))
+            assert gradients.gradient_norms(cell, x, p)[0] < 1e-2
+
 
 def test_item13_h_bounded_c_not(lstm_ref):
     quote("A1", "$h_t$ always lies in (-1, 1), while $c_t$ is not bounded by 1")
