@@ -128,8 +128,8 @@ def make_params(cell, D, H, rng, *, rho=None, recurrent="orthogonal", forget_bia
 
     The recurrent blocks start from the scheme ``recurrent`` of :mod:`rnncourse.init`
     (``"orthogonal"``: every eigenvalue and singular value has size 1; ``"xavier_normal"``:
-    a random Gaussian matrix, whose largest singular value is about twice its spectral
-    radius). With ``rho`` they are then scaled to that spectral radius
+    a random Gaussian matrix, non-normal, whose largest singular value is typically 1.5 to 2
+    times its spectral radius). With ``rho`` they are then scaled to that spectral radius
     (:func:`scale_recurrent`). The LSTM's forget-gate bias starts at ``forget_bias``.
     """
     _check_cell(cell)

@@ -272,3 +272,14 @@ def test_default_sizes_are_fast():
             elapsed = 1e3 * (time.perf_counter() - start)
             print(f"\n{cell} H={H} T=50: norms + Jacobians + growth in {elapsed:.1f} ms")
             assert norms.shape == (50,) and np.isfinite(J).all()
+
+
+def test_xavier_normal_sigma_max_is_1_5_to_2_times_rho():
+    # make_params' docstring: sigma_max is typically 1.5 to 2 times the spectral radius
+    for H in (16, 32, 128):
+        ratios = []
+        for seed in range(10):
+            rng = np.random.default_rng(seed)
+            W = gradients.make_params("rnn", 2, H, rng, recurrent="xavier_normal")["W_hh"]
+            ratios.append(np.linalg.norm(W, ord=2) / gradients.spectral_radius(W))
+        assert 1.5 <= np.median(ratios) <= 2.0, (H, ratios)

@@ -140,3 +140,9 @@ def test_callback_time_at_default_settings():
 
 def test_explorer_returns_a_displayable_box():
     assert isinstance(gf.gradient_flow_explorer(T=10), ipywidgets.VBox)
+
+
+def test_random_normal_default_draw_ratio_is_what_the_docstring_says():
+    # the module docstring (and chapter 3) say sigma_max is 1.75 rho for the default draw
+    flow = gf.gradient_flow("rnn", 0.8, "identity", matrix="random normal")
+    assert round(flow["sigma_max"] / flow["rho"], 2) == 1.75

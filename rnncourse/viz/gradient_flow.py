@@ -10,10 +10,11 @@ line at 1 are directions in which gradients grow; below it, they fade.
 
 Controls: the spectral radius rho of the recurrent weights, the RNN's activation, T, the
 cell, and the recurrent matrix before scaling (orthogonal: all singular values equal rho;
-random normal: a non-normal matrix whose largest singular value is about 2 rho). For the
-LSTM and the GRU, each gate's (H, H) block of W_h is scaled to spectral radius rho on its
-own (:func:`rnncourse.gradients.scale_recurrent`); their nonlinearities are fixed, so the
-activation control applies to the RNN only. The LSTM's forget-gate bias is 1.
+random normal: a non-normal matrix whose largest singular value is 1.75 rho for the default
+draw, typically 1.5 to 2 rho). For the LSTM and the GRU, each gate's (H, H) block of W_h is
+scaled to spectral radius rho on its own (:func:`rnncourse.gradients.scale_recurrent`); their
+nonlinearities are fixed, so the activation control applies to the RNN only. The LSTM's
+forget-gate bias is 1.
 
 Three layers (see :mod:`rnncourse.viz`): :func:`gradient_flow` is pure (numbers in, arrays
 out); :func:`build_gradient_flow` creates the controls and the figure once; its callbacks
