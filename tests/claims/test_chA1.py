@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from _quote import quote
 
-from rnncourse import activations, bptt, deep, dropout, gradients, gru, lstm, rnn
+from rnncourse import activations, bptt, deep, dropout, gradients, gru, layers, losses, lstm, rnn
 from rnncourse.activations import sigmoid, softmax
 from rnncourse.framework_reference import reference_file
 from rnncourse.gradcheck import numerical_gradient, rel_error
@@ -340,8 +340,6 @@ def test_item20_cross_entropy_keeps_its_gradient_mse_loses_it():
         "gradient is as large as ever (about $\\sqrt 2$), while MSE's has fallen to "
         "$3 \\times 10^{-7}$",
     )
-    from rnncourse import losses
-
     scores, y = np.array([[16.0, 0.0, 0.0]]), np.array([2])
     p = softmax(scores)
     assert 0.5e-7 < p[0, 2] < 2e-7
@@ -496,3 +494,71 @@ def test_third_initialisation_range():
     quote("A1", "does give values\n  in $[-0.005, 0.005)$")
     W = np.random.default_rng(19).random((500, 500)) * 0.01 - 0.005
     assert W.min() >= -0.005 and W.max() < 0.005
+
+
+# ---- further facts stated in A1 ------------------------------------------------------------
+
+
+def test_items_1_to_3_dates():
+    quote("A1", "Jordan's network (1986) is four years older than Elman's paper (1990)")
+    assert 1990 - 1986 == 4
+    quote("A1", "Hopfield's network is from **1982**")
+    quote("A1", "1997 is the year of the **LSTM**")
+
+
+def test_item7_backward_reads_tanh_derivative_from_the_state():
+    quote("A1", "backward uses $\\tanh'(a_t) = 1 - h_t^2$ from it")
+    a = np.linspace(-4, 4, 81)
+    np.testing.assert_allclose(activations.tanh_grad(a), 1 - np.tanh(a) ** 2, atol=1e-15)
+
+
+def test_item15_update_gate_reading_the_reset_state_matches_neither_formulation():
+    quote(
+        "A1",
+        "Feeding $r_t \\odot h_{t-1}$ to the update\ngate makes a different cell, whose numbers",
+    )
+    quote("A1", "match neither formulation")
+    rng = np.random.default_rng(20)
+    params = gru.init_params(3, 4, rng)
+    params["b_x"], params["b_h"] = 0.5 * rng.standard_normal(12), 0.5 * rng.standard_normal(12)
+    x_t, h_prev = rng.standard_normal((2, 3)), np.tanh(rng.standard_normal((2, 4)))
+    r_, z_, n_ = (gru.gate_weights(params, g) for g in gru.GATES)
+    r = sigmoid(x_t @ r_["W_x"] + r_["b_x"] + h_prev @ r_["W_h"] + r_["b_h"])
+    z = sigmoid(x_t @ z_["W_x"] + z_["b_x"] + (r * h_prev) @ z_["W_h"] + z_["b_h"])
+    n = np.tanh(x_t @ n_["W_x"] + n_["b_x"] + (r * h_prev) @ n_["W_h"] + n_["b_h"])
+    h_article = (1 - z) * n + z * h_prev
+    for reset_after in (True, False):
+        h_package, _ = gru.gru_step_forward(x_t, h_prev, params, reset_after=reset_after)
+        assert np.abs(h_article - h_package).max() > 1e-3
+
+
+def test_item22_equal_weights_keep_units_identical():
+    quote("A1", "so they stay identical forever: H units behave\n  as one")
+    rng = np.random.default_rng(21)
+    N, T, D, H, K = 8, 6, 2, 4, 3
+    sym = {"W_xh": np.full((D, H), 0.3), "W_hh": np.full((H, H), 0.2), "b_h": np.zeros(H)}
+    W_hy, b_y = np.full((H, K), 0.1), np.zeros(K)
+    x, y = rng.standard_normal((N, T, D)), rng.integers(0, K, N)
+    for _ in range(50):
+        h, cache = rnn.rnn_forward(x, np.zeros((N, H)), sym)
+        scores, out_cache = layers.linear_forward(h[:, -1], W_hy, b_y)
+        _, dscores = losses.softmax_cross_entropy(scores, y)
+        dh_last, dW_hy, db_y = layers.linear_backward(dscores, out_cache)
+        dh = np.zeros_like(h)
+        dh[:, -1] = dh_last
+        _, _, grads = rnn.rnn_backward(dh, cache)
+        sym = {key: sym[key] - 0.5 * grads[key] for key in sym}
+        W_hy, b_y = W_hy - 0.5 * dW_hy, b_y - 0.5 * db_y
+    assert np.ptp(h, axis=2).max() < 1e-12
+    assert np.ptp(sym["W_xh"], axis=1).max() < 1e-12
+
+
+def test_item26_neighbours_of_a_series_depend_on_each_other():
+    quote("A1", "the elements of a sequence **depend** on each other")
+    rng = np.random.default_rng(22)
+    s = np.zeros(20_000)
+    for t in range(1, len(s)):
+        s[t] = 0.9 * s[t - 1] + rng.standard_normal()
+    shuffled = rng.permutation(s)
+    assert np.corrcoef(s[:-1], s[1:])[0, 1] == pytest.approx(0.9, abs=0.02)
+    assert abs(np.corrcoef(shuffled[:-1], shuffled[1:])[0, 1]) < 0.03
