@@ -18,7 +18,9 @@ has run. Then it checks, from what the page shows:
   option; toggle buttons, radio buttons + "Check", a text box, a button), and what the cell
   draws (plotly SVG paths, heatmap images, figure data, widget HTML, images) must change;
 - the chapter's quiz grades in the page: one question answered wrong shows "Not quite." and that
-  option's own feedback, then answered right shows "Correct." and its feedback (quiz_check.py).
+  option's own feedback, then answered right shows "Correct." and its feedback (quiz_check.py);
+- axe-core finds no serious or critical violation in the cell outputs (a11y_check.py); the
+  chapters of DARK_CHAPTERS run in JupyterLab's dark theme, so too little contrast there fails.
 
 One screenshot per chapter goes to ``artifacts/screenshots/``. Before the chapters, a small
 self-check notebook proves the checks can fail (its division by zero must be reported); after
@@ -41,6 +43,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 
+import a11y_check  # noqa: E402
 import page_js as js  # noqa: E402
 import quiz_check  # noqa: E402
 from lab_server import LabServer  # noqa: E402
@@ -56,6 +59,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 VIEWPORT = {"width": 1400, "height": 1000}
+#: Chapters run in JupyterLab's dark theme (their screenshots end in -dark.png): the ones whose
+#: explorers, diagrams and HTML boxes have colours of their own.
+DARK_CHAPTERS = ("03", "04", "05", "11")
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 STDERR = "application/vnd.jupyter.stderr"
@@ -277,9 +283,10 @@ def check_learner_lab(page, report):
         report.fail("the learner's JupyterLab shows nbgrader's tools", shown="\n".join(shown))
 
 
-def run_notebook(context, lab, rel, expected, timeout, screenshot=None):
+def run_notebook(context, lab, rel, expected, timeout, screenshot=None, axe=None):
     """Open ``rel`` (relative to the server root) in a new page, run it, check it."""
     report = Report(rel)
+    dark = False
     start = time.monotonic()
     page = context.new_page()
     page_errors = []
@@ -288,6 +295,12 @@ def run_notebook(context, lab, rel, expected, timeout, screenshot=None):
         page.goto(lab.url(f"lab/tree/{rel}?reset"))
         page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=60_000)
         wait_until(lambda: kernel_ready(page), 60, "the kernel")
+        chapter = Path(rel).name.split("_")[0]
+        dark = chapter in DARK_CHAPTERS
+        if dark:
+            a11y_check.set_theme(page, "JupyterLab Dark")
+            if screenshot:
+                screenshot = screenshot.with_name(f"{screenshot.stem}-dark.png")
         run_all_cells(page)
         completed = wait_finished(page, timeout)
         # Widgets render asynchronously after the last execution reply.
@@ -306,7 +319,11 @@ def run_notebook(context, lab, rel, expected, timeout, screenshot=None):
         check_widgets(cells, expected, report)
         check_learner_lab(page, report)
         index = check_interaction(page, report)
-        chapter = Path(rel).name.split("_")[0]
+        if axe:  # our outputs: labelled, with alternative text, readable in this theme
+            problems, note = a11y_check.run_axe(page, a11y_check.LAB_SCOPE, axe)
+            for problem in problems:
+                report.fail(("dark theme: " if dark else "") + problem)
+            report.notes.append(note + (" (dark theme)" if dark else ""))
         problems, note = quiz_check.check_quiz(page, chapter)
         for problem in problems:
             report.fail(problem)
@@ -326,6 +343,11 @@ def run_notebook(context, lab, rel, expected, timeout, screenshot=None):
         if screenshot:
             page.screenshot(path=str(screenshot))
     finally:
+        if dark:
+            try:  # the theme is a user setting: later chapters must open in the light one
+                a11y_check.set_theme(page, "JupyterLab Light")
+            except Exception as exc:
+                report.fail(f"could not switch back to the light theme: {exc}")
         page.close()
         lab.shutdown_kernels()
     report.seconds = time.monotonic() - start
@@ -402,6 +424,7 @@ def main(argv=None):
 
     started = time.monotonic()
     failed = []
+    axe = a11y_check.axe_source()
     with tempfile.TemporaryDirectory(prefix="rnncourse-browser-") as tmp:
         tmp = Path(tmp)
         prepare_root(tmp, notebooks)
@@ -421,7 +444,7 @@ def main(argv=None):
             for path in notebooks:
                 report = run_notebook(
                     context, lab, f"notebooks/{path.name}", expected_views(path),
-                    args.timeout, SCREENSHOTS / f"{path.stem}.png",
+                    args.timeout, SCREENSHOTS / f"{path.stem}.png", axe,
                 )  # fmt: skip
                 print_report(report)
                 if report.problems:
