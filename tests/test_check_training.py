@@ -47,7 +47,7 @@ def test_adam_reference_and_hand_version_pass():
     for fn in (_training.adam_reference, adam):
         result = check.adam_step(fn)
         assert result, repr(result)
-        assert "all 4 test cases" in repr(result)
+        assert "all 5 test cases" in repr(result)
 
 
 def test_adam_stub_says_not_implemented():

@@ -54,27 +54,34 @@ def _adam_cases():
     v1 = rng.uniform(0.01, 0.05, size=(3, 4))
     case1 = AdamCase(
         rng.standard_normal((3, 4)), g1, m1, v1, 3, {**DEFAULTS, "lr": 0.1},
-        " in test case 1 of 4 (t=3, W of shape (3, 4), lr=0.1)",
+        " in test case 1 of 5 (t=3, W of shape (3, 4), lr=0.1)",
     )  # fmt: skip
     # 2: the first update, t = 1, with m and v still zero
     case2 = AdamCase(
         rng.standard_normal(5), rng.standard_normal(5), np.zeros(5), np.zeros(5), 1,
-        {**DEFAULTS, "lr": 0.05}, " in test case 2 of 4 (the first update: t=1, m = v = 0)",
+        {**DEFAULTS, "lr": 0.05}, " in test case 2 of 5 (the first update: t=1, m = v = 0)",
     )  # fmt: skip
     # 3: tiny gradients, where eps matters: sqrt(v_hat) is about as small as eps
     g3 = 1e-4 * rng.standard_normal((2, 3))
     case3 = AdamCase(
         0.1 * rng.standard_normal((2, 3)), g3, 0.5 * g3, 0.5 * g3**2, 2,
-        {**DEFAULTS, "lr": 0.01}, " in test case 3 of 4 (tiny gradients, t=2)",
+        {**DEFAULTS, "lr": 0.01}, " in test case 3 of 5 (tiny gradients, t=2)",
     )  # fmt: skip
     # 4: other hyperparameters, later in training
     g4 = rng.standard_normal((4, 2))
     case4 = AdamCase(
         rng.standard_normal((4, 2)), g4, 0.3 * rng.standard_normal((4, 2)),
         rng.uniform(0.2, 1.0, (4, 2)), 10, {"lr": 0.02, "beta1": 0.8, "beta2": 0.99, "eps": 1e-6},
-        " in test case 4 of 4 (t=10, lr=0.02, beta1=0.8, beta2=0.99, eps=1e-6)",
+        " in test case 4 of 5 (t=10, lr=0.02, beta1=0.8, beta2=0.99, eps=1e-6)",
     )  # fmt: skip
-    return [case1, case2, case3, case4]
+    # 5: small betas (below 0.5: `1 % beta` is no longer `1 - beta`), one row
+    g5 = rng.standard_normal((1, 3))
+    case5 = AdamCase(
+        rng.standard_normal((1, 3)), g5, 0.2 * rng.standard_normal((1, 3)),
+        rng.uniform(0.1, 0.5, (1, 3)), 3, {"lr": 0.05, "beta1": 0.3, "beta2": 0.4, "eps": 1e-8},
+        " in test case 5 of 5 (t=3, beta1=0.3, beta2=0.4, param of shape (1, 3))",
+    )  # fmt: skip
+    return [case1, case2, case3, case4, case5]
 
 
 def adam_reference(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
@@ -204,7 +211,7 @@ def _adam_step(fn):
         )
         expected = {"m": want_m, "v": want_v, "new_param": want_param}
         _diagnose_all(got, expected, _adam_variants(case), case.where)
-    return "new_param, m and v match rnncourse.optim.Adam on all 4 test cases."
+    return "new_param, m and v match rnncourse.optim.Adam on all 5 test cases."
 
 
 def _adam_by_hand(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, *, k=None):
