@@ -220,3 +220,28 @@ def test_elman_and_jordan():
     x_t, h_prev = np.ones((1, 2)), np.full((1, 3), 0.5)
     h, _ = rnn.rnn_step_forward(x_t, h_prev, p)
     assert np.allclose(h, np.tanh(x_t @ p["W_xh"] + h_prev @ p["W_hh"] + p["b_h"]))
+
+
+def test_irnn_passes_active_units_unchanged():
+    quote(
+        "01",
+        "so along the active (positive) units information and\ngradients neither shrink nor grow.",
+    )
+    from rnncourse import gradients
+
+    rng = np.random.default_rng(0)
+    p = rnn.init_params(2, 5, rng, w_hh="identity")
+    x = np.abs(rng.standard_normal((1, 8, 2)))
+    x[:, 1:] = 0.0  # one input, then silence
+    h, _ = rnn.rnn_forward(x, np.zeros((1, 5)), p, "relu")
+    assert np.allclose(h[0], h[0, :1])  # the state is copied forward unchanged
+    J = gradients.step_jacobians("rnn", x, p, activation="relu")
+    active = h[0, 0] > 0
+    for J_t in J[1:]:  # d h_t / d h_{t-1}: 1 on the active units, 0 elsewhere
+        assert np.allclose(np.diag(J_t)[active], 1.0) and np.allclose(J_t[~active], 0.0)
+
+
+def test_quiz_orthogonal_times_half_halves_the_norm():
+    # quiz question 5 (a code cell, so not quoted): identity cell, orthogonal W_hh scaled by 0.5
+    norms = hidden_state_trace("pulse", 0.5, "identity").norms
+    assert np.allclose(norms[1:] / norms[:-1], 0.5)

@@ -374,3 +374,47 @@ def test_clipping_claims():
     records = {r.t: r for r in bptt.bptt_steps(dh, cache)}
     ratio = np.linalg.norm(records[0].grads["W_xh"]) / np.linalg.norm(records[39].grads["W_xh"])
     assert ratio < 1e-16
+
+
+def test_default_initialisation_of_the_three_cells():
+    quote(
+        "03",
+        "each with the package's default initialisation: orthogonal\nrecurrent blocks, zero "
+        "biases, except the LSTM's forget-gate bias, which the package starts\nat 1.",
+    )
+    H = 6
+    for cell in ("rnn", "lstm", "gru"):
+        p = gradients.make_params(cell, 3, H, np.random.default_rng(0))
+        for W in gradients.recurrent_blocks(cell, p).values():
+            assert np.allclose(W @ W.T, np.eye(H))
+        biases = {k: v for k, v in p.items() if k.startswith("b")}
+        for key, b in biases.items():
+            if cell == "lstm":
+                forget = b[H : 2 * H] if b.shape == (4 * H,) else None
+                assert forget is None or np.all(forget == 1.0), key
+                rest = np.delete(b, np.s_[H : 2 * H]) if b.shape == (4 * H,) else b
+                assert not rest.any(), key
+            else:
+                assert not b.any(), (cell, key)
+
+
+def test_clipping_returns_new_arrays_and_only_shrinks():
+    quote(
+        "03",
+        "both return new arrays and leave\nthe gradients they are given untouched",
+    )
+    quote("03", "the long-range part is even below the rounding error of the short-range part")
+    grads = _last_state_grads(3.0)[0]
+    before = {k: v.copy() for k, v in grads.items()}
+    for clipped in (
+        clipping.clip_by_value(grads, 5.0),
+        clipping.clip_by_global_norm(grads, 5.0)[0],
+    ):
+        assert all(clipped[k] is not grads[k] for k in grads)
+        assert clipping.global_norm(clipped) <= clipping.global_norm(grads)
+    assert all(np.array_equal(grads[k], before[k]) for k in grads)
+    _, dh, cache = _last_state_grads(0.5)
+    records = {r.t: r for r in bptt.bptt_steps(dh, cache)}
+    first = np.linalg.norm(records[0].grads["W_xh"])
+    last = np.linalg.norm(records[39].grads["W_xh"])
+    assert first / last < np.finfo(np.float64).eps  # below the rounding of the recent part
