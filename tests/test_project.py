@@ -30,7 +30,9 @@ def test_environment_yml_matches_pyproject():
     python = conda.pop("python")
     conda.pop("pip", None)
     assert python == project["requires-python"]
-    assert conda == dict(_split(d) for d in project["dependencies"])
+    # the learner's environment: the dependencies and the lab extra (JupyterLab, a kernel)
+    wanted = project["dependencies"] + project["optional-dependencies"]["lab"]
+    assert conda == dict(_split(d) for d in wanted)
     assert "conda-forge" in env["channels"]
 
 
