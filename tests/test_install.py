@@ -67,6 +67,7 @@ def test_runtime_dependencies_hold_no_jupyter():
 _PROVIDERS = {
     "numpy": "numpy",
     "matplotlib": "matplotlib",
+    "cycler": "matplotlib",  # matplotlib depends on cycler
     "plotly": "plotly",
     "ipywidgets": "ipywidgets",
     "IPython": "ipywidgets",  # ipywidgets depends on ipython
