@@ -15,8 +15,12 @@ One attention step has three parts:
        general (Luong et al. 2015):       score_s = q W_a k_s^T
 
    with W_q (H_q, A), W_k (H_k, A), v (A,) and W_a (H_q, H_k). The papers write column
-   vectors, e.g. ``v^T tanh(W s + U h)`` and ``h_t^T W_a h_s``; our matrices are their
-   transposes, as in the rest of the course.
+   vectors. Bahdanau's ``v_a^T tanh(W_a s + U_a h)`` becomes the additive score with
+   W_q = W_a^T, W_k = U_a^T and v = v_a: the transposes, as in the rest of the course.
+   Luong's general ``h_t^T W_a h_s`` is a number; with the rows q = h_t^T and k_s = h_s^T it
+   is ``q W_a k_s^T`` with the *same* W_a, (H_q, H_k) in the paper and here. Luong's third
+   score, which he calls "concat", ``v_a^T tanh(W_a [h_t; h_s])``, has the additive form but
+   is scored with the current state; it is not implemented here.
 2. **Alignment weights** alpha (N, S): the softmax of the scores over the S source positions,
    so every row sums to 1. A mask (N, S) of 0/1 marks the real positions (1) and the padding
    (0) of a batch of sources of different lengths; padded positions get weight exactly 0 and

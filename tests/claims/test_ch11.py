@@ -1,0 +1,182 @@
+"""Chapter 11's claims, recomputed: the copy bottleneck, the hand-worked lookups, the stored
+translators and their attention maps, and how Luong's general score turns into rows.
+
+Everything is read from the stored weights (rnncourse/weights/*.npz, made by
+scripts/train_dates.py); nothing is retrained here.
+"""
+
+import datetime
+import json
+
+import numpy as np
+import pytest
+from _quote import quote
+
+from rnncourse import attention
+from rnncourse.data import dates
+from rnncourse.viz.attention_map import attention_map
+
+NAMES = {"Bahdanau": "dates_attention", "Luong": "dates_luong", "no attention": "dates_noattention"}
+SOURCE = "Saturday 9 October 1993"
+WEEKDAY = slice(0, 9)  # "Saturday " with its space
+
+
+@pytest.fixture(scope="module")
+def models():
+    return {label: dates.load_date_model(name) for label, name in NAMES.items()}
+
+
+@pytest.fixture(scope="module")
+def maps(models):
+    return {label: attention_map(models[label], SOURCE) for label in ("Bahdanau", "Luong")}
+
+
+def test_copy_bottleneck():
+    with np.load(dates.stored_model_path("copy_bottleneck"), allow_pickle=False) as data:
+        copy = {key: data[key] for key in data.files}
+    config = json.loads(str(copy["train_config"]))
+    quote(
+        "11",
+        "Two models of exactly\nthe same sizes learned to **copy** strings of 2 to 24 random "
+        "digits",
+    )
+    assert (copy["lengths"].min(), copy["lengths"].max()) == (2, 24)
+    quote("11", "about two dozen digits do\nnot fit through 64 numbers after this much training")
+    assert config["H_dec"] == 64
+    exact = dict(zip(copy["lengths"].tolist(), copy["exact_none"], strict=True))
+    assert exact[2] == 1.0 and exact[20] < 0.01 and exact[24] < 0.01
+    quote("11", "With attention, length hardly matters")
+    assert copy["exact_bahdanau"].min() >= 0.98
+
+
+def test_dates_are_short():
+    quote("11", "The dates of this chapter are short (8 to 29 characters")
+    lengths = [
+        len(dates.format_date(dates.FIRST_DATE + datetime.timedelta(days=i), fmt))
+        for i in range(0, 3000)  # eight years: every weekday with every month name
+        for fmt in dates.FORMATS
+    ]
+    assert (min(lengths), max(lengths)) == (8, 29)
+    quote("11", "random dates from 1950 to 2049 in 17 formats")
+    assert len(dates.FORMATS) == 17
+    assert (dates.FIRST_DATE.year, dates.LAST_DATE.year) == (1950, 2049)
+    quote("11", "Every 10th day (`date.toordinal() % 10 == 0`) is **held out**")
+    assert dates.HELDOUT_EVERY == 10 and dates.is_heldout(datetime.date.fromordinal(730_000))
+    quote("11", "the output is one character at a time over 13\nsymbols")
+    assert len(dates.TARGET_VOCAB.tokens) == 13
+
+
+def test_dot_score_by_hand():
+    quote("11", "$\\alpha = (0.3072,\\ 0.1863,\\ 0.5065)")
+    q = np.array([[1.0, 0.5]])
+    k = np.array([[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]])
+    scores, _ = attention.dot_score_forward(q, k)
+    alpha = attention.masked_softmax(scores)
+    assert np.round(alpha, 4).tolist() == [[0.3072, 0.1863, 0.5065]]
+    quote(
+        "11",
+        "$\\alpha = (\\exp(1), \\exp(0.5), 0) / (\\exp(1) + \\exp(0.5)) = (0.6225,\\ 0.3775,\\ 0)$",
+    )
+    masked = attention.masked_softmax(scores, np.array([[1.0, 1.0, 0.0]]))
+    assert np.round(masked, 4).tolist() == [[0.6225, 0.3775, 0.0]]
+
+
+def test_general_score_uses_the_same_W_a_as_luong():
+    quote("11", "it is $q\\, W_a\\, k_s^\\top$ with the **same**\n  $W_a$, not its transpose")
+    rng = np.random.default_rng(0)
+    H_q, H_k, S = 3, 4, 5
+    h_t = rng.standard_normal((H_q, 1))  # Luong's column vectors
+    h_bar = rng.standard_normal((S, H_k, 1))
+    W_a = rng.standard_normal((H_q, H_k))
+    luong = np.array([(h_t.T @ W_a @ h_bar[s]).item() for s in range(S)])
+    scores, _ = attention.general_score_forward(h_t.T, h_bar[:, :, 0][None], {"W_a": W_a})
+    assert np.allclose(scores[0], luong)
+    quote(
+        "11", "In rows,\n  $\\tanh(q W_q + k_s W_k)\\, v$ with $W_q = W_a^\\top$, $W_k = U_a^\\top$"
+    )
+    W_a2, U_a, v_a = (
+        rng.standard_normal((6, H_q)),
+        rng.standard_normal((6, H_k)),
+        rng.standard_normal(6),
+    )
+    bahdanau = np.array([v_a @ np.tanh(W_a2 @ h_t[:, 0] + U_a @ h_bar[s, :, 0]) for s in range(S)])
+    params = {"W_q": W_a2.T, "W_k": U_a.T, "v": v_a}
+    scores, _ = attention.additive_score_forward(h_t.T, h_bar[:, :, 0][None], params)
+    assert np.allclose(scores[0], bahdanau)
+
+
+def test_stored_translators(models):
+    quote("11", "its accuracy on 2000\nheld-out dates")
+    for date_model in models.values():
+        assert date_model.info["heldout_size"] == 2000
+    quote(
+        "11", "the date\ntranslator without attention gets most dates right too, if not all of them"
+    )
+    accuracy = {label: m.info["heldout_accuracy"] for label, m in models.items()}
+    assert accuracy["Bahdanau"] == accuracy["Luong"] == 1.0
+    assert 0.9 < accuracy["no attention"] < 1.0
+    quote("11", "Every batch is 64 freshly generated training dates")
+    config = json.loads(models["Bahdanau"].info["train_config"])
+    assert (config["batch_size"], config["max_norm"]) == (64, 5.0)
+    assert config["lr_final"] < config["lr"]
+
+
+def test_with_attention_the_loss_falls_much_faster(models):
+    quote("11", "with attention the loss falls much faster")
+    first_below = {}
+    for label, m in models.items():
+        steps, values = np.array(m.info["loss_steps"]), np.array(m.info["loss_values"])
+        first_below[label] = steps[np.argmax(values < 0.1)]
+    assert first_below["Bahdanau"] <= 300 and first_below["Luong"] <= 300
+    assert first_below["no attention"] >= 4 * max(first_below["Bahdanau"], first_below["Luong"])
+    quote("11", "attention learns much faster")
+
+
+def test_maps_follow_the_digits(maps):
+    assert maps["Bahdanau"].output == maps["Luong"].output == "1993-10-09"
+    year, month, day = slice(19, 23), slice(11, 18), 9
+    quote("11", 'both models write the year\'s digits while most of their\nweight sits on "1993"')
+    quote(
+        "11",
+        "the month's digits while it sits on the letters of \"October\", and the\nday's last "
+        'digit on the "9"',
+    )
+    for result in maps.values():
+        a = result.alpha  # (10, S): output characters 1993-10-09
+        assert all(a[t, year].sum() > 0.5 for t in range(4))
+        assert all(a[t, month].sum() > 0.5 for t in (5, 6))
+        assert a[9, day] > 0.9
+
+
+def test_luong_is_sharper(maps):
+    quote("11", "a row's largest weight is 0.92 on\naverage, against 0.61 for Bahdanau")
+    sharp = {label: result.alpha.max(axis=1).mean() for label, result in maps.items()}
+    assert (round(sharp["Luong"], 2), round(sharp["Bahdanau"], 2)) == (0.92, 0.61)
+    quote("11", '("1" on the "1" of 1993, "9" on its "9"')
+    luong = maps["Luong"].alpha
+    assert SOURCE[luong[0].argmax()] == "1" and luong[0].argmax() == 19
+    assert SOURCE[luong[1].argmax()] == "9" and luong[1].argmax() == 20
+
+
+def test_rows_with_nothing_to_copy_park_on_the_weekday(maps):
+    quote(
+        "11",
+        "Bahdanau puts 0.42 of the second\nhyphen's weight and 0.74 of the leading zero's "
+        "there, Luong 0.84 and 1.00",
+    )
+    bahdanau = maps["Bahdanau"].alpha[:, WEEKDAY].sum(axis=1)  # (10,)
+    luong = maps["Luong"].alpha[:, WEEKDAY].sum(axis=1)
+    # output characters: 1 9 9 3 - 1 0 - 0 9; the first hyphen is 4, the second 7, the zero 8
+    assert [round(bahdanau[t], 2) for t in (7, 8)] == [0.42, 0.74]
+    assert [round(luong[t], 2) for t in (7, 8)] == [0.84, 1.0]
+    quote("11", "Bahdanau\nalso puts 0.29 of the first year digit's weight on the weekday")
+    assert round(bahdanau[0], 2) == 0.29
+    quote(
+        "11",
+        '(The first hyphen\nstays near what was just read: on the "3" for Luong, around '
+        '"October" for Bahdanau.)',
+    )
+    assert SOURCE[maps["Luong"].alpha[4].argmax()] == "3"
+    assert maps["Bahdanau"].alpha[4, 11:18].sum() > 0.5 and bahdanau[4] < 0.2
+    quote("11", "A row's weights must sum to 1")
+    assert np.allclose(maps["Bahdanau"].alpha.sum(axis=1), 1.0)
