@@ -334,3 +334,13 @@ def test_forget_bias_passes_through_init_model():
     )
     assert np.all(default.params["b"][H : 2 * H] == 1.0)
     assert np.all(zero.params["b"][H : 2 * H] == 0.0)
+
+
+def test_adagrad_puts_epsilon_inside_the_root():
+    quote("07", "like it, the package puts\n$\\epsilon = 10^{-8}$ inside the square root")
+    params = {"w": np.array([1e-4, 2.0])}
+    opt = optim.Adagrad(1.0)
+    g = np.array([1e-4, 2.0])
+    opt.step(params, {"w": g})
+    assert opt.eps == 1e-8
+    assert np.allclose(params["w"], g - g / np.sqrt(g * g + 1e-8), rtol=1e-12, atol=0)
