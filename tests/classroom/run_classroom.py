@@ -508,6 +508,7 @@ def main(argv=None):
               f"(up in {figures['hub start']:.1f} s)", flush=True)  # fmt: skip
         spawn = {name: hub.spawn(name) for name in STUDENTS}
         figures["spawn"] = spawn
+        figures["memory idle"] = {name: rss_mb(user_pids(name)) for name in STUDENTS}
         results.check("every student's server spawned through the REST API", len(spawn) == 3)
         for name in STUDENTS:
             owners = {pwd.getpwuid(os.stat(f"/proc/{p}").st_uid).pw_name for p in user_pids(name)}
@@ -732,7 +733,11 @@ def print_figures(figures):
     for name, seconds in figures.get("spawn", {}).items():
         print(f"  spawn {name}'s server: {seconds:.1f} s")
     for name, (path, mb) in figures.get("memory", {}).items():
-        print(f"  memory of {name}'s server and kernel with {path} run: {mb:.0f} MB (RSS)")
+        idle = figures["memory idle"][name]
+        print(
+            f"  memory of {name}'s processes (RSS): {idle:.0f} MB for the server alone, "
+            f"{mb:.0f} MB with {path} run"
+        )
     for name, (score, max_score) in figures.get("scores", {}).items():
         print(f"  score {name}: {score:g}/{max_score:g}")
 
