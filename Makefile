@@ -12,7 +12,7 @@ SOLUTIONS := $(sort $(wildcard solutions/[0-9]*.ipynb))
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 .PHONY: setup lab lab-instructor test lint format unit notebooks-test exercises notebooks torch torch-check bench mutants clean \
-	test-browser html
+	test-browser test-classroom html
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "rnncourse needs Python 3.10 or newer; run: make $(MAKECMDGOALS) PYTHON=python3.12")'
@@ -90,6 +90,13 @@ $(BROWSER_STAMP): $(STAMP)
 
 test-browser: $(BROWSER_STAMP) /usr/bin/chromium
 	$(PY) tests/browser/run_browser.py
+
+# A class on a real JupyterHub, end to end (tests/classroom/run_classroom.py; README "In a
+# classroom"). Needs root: it creates and removes throwaway Unix accounts (rnnc_*). It installs
+# JupyterHub and the course into /opt/rnnc-classroom/venv (the classroom extra) and
+# configurable-http-proxy into artifacts/classroom/, and drives the browser test's Chromium.
+test-classroom: $(BROWSER_STAMP) /usr/bin/chromium
+	$(PY) tests/classroom/run_classroom.py
 
 # The course as a static website, readable offline: artifacts/site/index.html. The first
 # build fetches the widget JavaScript with npm (cached in artifacts/vendor/).
