@@ -185,7 +185,7 @@ def test_perplexity_reference_and_hand_versions_pass():
     for fn in (charlm.perplexity, perplexity, lambda p: perplexity(p, mistake="base 2 throughout")):
         result = check.perplexity(fn)
         assert result, repr(result)
-        assert "all 4 test cases" in repr(result)
+        assert "all 6 test cases" in repr(result)
 
 
 def test_perplexity_stub_says_not_implemented():
@@ -264,3 +264,26 @@ def test_checkers_never_raise(target, fn):
     result = target(fn)
     assert isinstance(result, CheckResult) and not result
     assert isinstance(repr(result), str) and isinstance(result._repr_html_(), str)
+
+
+# ---------------------------------------------------------------- catalogues
+
+
+@pytest.mark.parametrize(
+    "checker, mistake",
+    [(c, m) for c in (check.sample_with_temperature, check.perplexity) for m in c.catalogue],
+    ids=lambda v: getattr(v, "key", getattr(v, "__name__", "")),
+)
+def test_every_catalogue_entry_is_rejected_with_its_own_hint(checker, mistake):
+    result = checker(mistake.fn)
+    assert not result, mistake.key
+    assert mistake.hint in result.hint, (mistake.key, repr(result))
+
+
+def test_a_perplexity_right_on_one_token_only_is_not_named_by_that_case():
+    # the sum equals the mean for one token: that case alone must not decide
+    def sum_except_long(p):
+        return float(np.exp(-np.log(p).sum())) if p.size < 9 else float(np.exp(-np.log(p).mean()))
+
+    result = check.perplexity(sum_except_long)
+    assert not result and "not the sum" not in result.hint, repr(result)

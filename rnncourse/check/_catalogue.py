@@ -44,10 +44,15 @@ class Mistake(NamedTuple):
 
 
 class Probe(NamedTuple):
-    """One fixed call: ``make()`` returns fresh ``(args, kwargs)`` (new copies, new rngs)."""
+    """One fixed call: ``make()`` returns fresh ``(args, kwargs)`` (new copies, new rngs).
+
+    With ``repeat`` > 1 the function is called that many times on copies of the same
+    arguments (a generator among them is shared, so it moves on): the outcome is the list of
+    outputs, which tells samplers apart where one draw could coincide."""
 
     make: Callable
     label: str = ""
+    repeat: int = 1
 
 
 class _Raised(NamedTuple):
@@ -89,6 +94,10 @@ def run_probe(fn, probe):
     try:
         with np.errstate(all="ignore"):
             out = fn(*given_args, **given_kwargs)
+            if probe.repeat > 1:
+                out = [out] + [
+                    fn(*copy_tree(args), **copy_tree(kwargs)) for _ in range(probe.repeat - 1)
+                ]
     except KeyboardInterrupt:
         raise
     except BaseException as exc:  # noqa: BLE001 - a probe records, never raises

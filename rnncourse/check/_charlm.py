@@ -26,6 +26,7 @@ import numpy as np
 from .. import charlm
 from ..activations import log_softmax, softmax
 from ..gradcheck import rel_error
+from ._catalogue import Mistake, Probe, with_catalogue
 from ._harness import (
     TOL,
     CheckFailed,
@@ -192,7 +193,7 @@ def _check_frequencies(draws, probs, scores, where):
 
 
 @checker("sample_with_temperature")
-def sample_with_temperature(fn):
+def _sample_with_temperature(fn):
     """Check ``fn(scores, temperature, rng) -> (index, probs)``."""
     hints = [
         (ValueError, "contain NaN", OVERFLOW_HINT),
@@ -234,16 +235,19 @@ class PerplexityCase(NamedTuple):
 
 
 def perplexity_cases():
-    """The four fixed cases: 1-D, 2-D, uniform over 21 characters (perplexity 21), mixed."""
+    """The six fixed cases: 1-D, 2-D, uniform over 21 characters (perplexity 21), mixed, one
+    token, float32."""
     rng = np.random.default_rng(1020)
     arrays = (
         rng.uniform(0.05, 0.95, 8),
         rng.uniform(0.02, 0.9, (3, 5)),
         np.full(10, 1 / 21),
         np.array([[0.99, 0.5, 0.98, 0.01], [0.9, 0.95, 0.2, 0.999]]),
+        np.array([0.25]),  # one token (N = 1): the mean and the sum agree here
+        np.full((2, 3), 0.5, dtype=np.float32),  # float32 probabilities
     )
     return [
-        PerplexityCase(p, f" in test case {k} of 4 (p_true of shape {p.shape})")
+        PerplexityCase(p, f" in test case {k} of 6 (p_true of shape {p.shape}, {p.dtype})")
         for k, p in enumerate(arrays, start=1)
     ]
 
@@ -295,7 +299,7 @@ def _expect_number(value, where):
 
 
 @checker("perplexity")
-def perplexity(fn):
+def _perplexity(fn):
     """Check ``fn(p_true) -> float`` against :func:`rnncourse.charlm.perplexity`."""
     for case in perplexity_cases():
         given = copy_tree({"p_true": case.p_true})
@@ -317,4 +321,134 @@ def perplexity(fn):
         )
         yours, right = format_pair(got, want)
         raise CheckFailed(f"the perplexity is {yours}{case.where}, expected {right}.", hint)
-    return "matches exp(mean(-ln p)) on all 4 test cases (the uniform one gives V = 21)."
+    return "matches exp(mean(-ln p)) on all 6 test cases (the uniform one gives V = 21)."
+
+
+# ---------------------------------------------------------------- catalogues
+
+
+def _sample_by_hand(scores, temperature, rng, *, k=None):
+    """A sampler with the mistake ``k`` switched on."""
+    with np.errstate(all="ignore"):
+        z = scores * temperature if k == "multiplied" else scores / temperature
+        if k == "ignored":
+            z = scores
+        if k != "no max":
+            z = z - z.max()
+        e = np.exp(z)
+        probs = e if k == "not normalised" else e / e.sum()
+    V = len(probs)
+    if k == "log-probs":
+        return 0, log_softmax(scores / temperature)
+    if k == "greedy":
+        return int(np.argmax(probs)), probs
+    if k == "new rng":
+        return int(np.random.default_rng(0).choice(V, p=probs)), probs
+    if k == "untempered draw":
+        return int(rng.choice(V, p=softmax(scores))), probs
+    if k == "uniform draw":
+        return int(rng.choice(V)), probs
+    if k == "size 1":
+        return rng.choice(V, size=1, p=probs), probs
+    if k == "out of range":
+        return int(rng.choice(V, p=probs)) + 1, probs
+    if k == "probability":
+        return float(probs.max()), probs
+    if k == "in place":
+        scores /= temperature
+        scores -= scores.max()
+        e = np.exp(scores)
+        return int(rng.choice(V, p=e / e.sum())), e / e.sum()
+    return int(rng.choice(V, p=probs)), probs
+
+
+SAMPLE_HINTS = {
+    "multiplied": "the temperature is multiplied instead of divided",
+    "ignored": "the temperature has no effect",
+    "no max": OVERFLOW_HINT,
+    "not normalised": NORMALISE_HINT,
+    "log-probs": "these are log-probabilities",
+    "greedy": "not `np.argmax`",
+    "new rng": "not a generator created inside your function",
+    "untempered draw": "the indices follow `softmax(scores)`",
+    "uniform draw": "the draws are uniform",
+    "size 1": "without a `size` argument",
+    "out of range": "an index counts the characters from 0 to V - 1",
+    "probability": "an index is an integer",
+    "in place": MUTATION_HINT,
+}
+
+
+def _sample_probes():
+    q = np.array([0.1, 0.2, 0.3, 0.4])
+    return [
+        Probe(lambda c=c: ((c.scores, c.temperature, np.random.default_rng(c.seed)), {}))
+        for c in sample_cases()
+    ] + [Probe(lambda: ((0.5 * np.log(q), 0.5, np.random.default_rng(77)), {}), repeat=40)]
+
+
+sample_with_temperature = with_catalogue(
+    _sample_with_temperature,
+    _sample_probes,
+    [
+        Mistake(key, hint, lambda s, t, r, key=key: _sample_by_hand(s, t, r, k=key))
+        for key, hint in SAMPLE_HINTS.items()
+    ],
+    charlm.sample_with_temperature,
+    lambda hint: any(
+        hint == h for c in sample_cases() for h, _ in _probs_variants(c.scores, c.temperature)
+    ),
+)
+
+
+def _perplexity_by_hand(p, *, k=None):
+    with np.errstate(all="ignore"):
+        ln = np.log(p)
+        return float(
+            {
+                "exp missing": lambda: -ln.mean(),
+                "sum": lambda: np.exp(-ln.sum()),
+                "log2 then exp": lambda: np.exp(-np.log2(p).mean()),
+                "ln then 2**": lambda: 2.0 ** (-ln.mean()),
+                "log10 then exp": lambda: np.exp(-np.log10(p).mean()),
+                "minus sign": lambda: np.exp(ln.mean()),
+                "mean of 1/p": lambda: (1 / p).mean(),
+                "1 / mean p": lambda: 1 / p.mean(),
+                "p as losses": lambda: np.exp(p.mean()),
+                "no log": lambda: np.exp(-p.mean()),
+                "bits": lambda: -np.log2(p).mean(),
+            }[k]()
+        )
+
+
+PERPLEXITY_HINTS = {
+    "exp missing": "exp is missing",
+    "sum": "use the mean over the tokens, not the sum",
+    "log2 then exp": "the log and the exp have different bases",
+    "ln then 2**": "the log and the exp have different bases",
+    "log10 then exp": "`10 **` undoes `np.log10`",
+    "minus sign": "a minus sign is missing",
+    "mean of 1/p": "not the mean of 1/p",
+    "1 / mean p": "not 1 / mean(p)",
+    "p as losses": "p_true holds probabilities, not losses",
+    "no log": "take the log of the probabilities first",
+    "bits": "the mean cross-entropy in bits",
+}
+
+
+def _perplexity_probes():
+    return [Probe(lambda c=c: ((c.p_true,), {})) for c in perplexity_cases()]
+
+
+perplexity = with_catalogue(
+    _perplexity,
+    _perplexity_probes,
+    [
+        Mistake(key, hint, lambda p, key=key: _perplexity_by_hand(p, k=key))
+        for key, hint in PERPLEXITY_HINTS.items()
+    ],
+    charlm.perplexity,
+    lambda hint: any(
+        hint == h for c in perplexity_cases() for h, _ in _perplexity_variants(c.p_true)
+    ),
+)
