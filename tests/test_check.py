@@ -178,7 +178,8 @@ ACT = {"tanh": np.tanh, "relu": lambda a: np.maximum(a, 0)}
 
 def _step(x_t, h_prev, p, act=np.tanh, bias=True, wx=None, wh=None):
     a = x_t @ (p["W_xh"] if wx is None else wx) + h_prev @ (p["W_hh"] if wh is None else wh)
-    return act(a + (p["b_h"] if bias else 0)), None
+    h_t = act(a + (p["b_h"] if bias else 0))
+    return h_t, (x_t, h_prev, h_t, p, "tanh")  # the cache the backward step unpacks
 
 
 STEP_FORWARD_MISTAKES = {
@@ -599,7 +600,7 @@ def forward_with_list(x, h0, params, activation="tanh"):
     for t in range(x.shape[1]):
         h_t = act(x[:, t] @ params["W_xh"] + h_t @ params["W_hh"] + params["b_h"])
         states.append(h_t)
-    return np.stack(states, axis=1), [x, h0]
+    return np.stack(states, axis=1), rnn.rnn_forward(x, h0, params, activation)[1].steps
 
 
 def backward_with_own_step(dh, cache):
@@ -622,7 +623,10 @@ def backward_with_own_step(dh, cache):
         (check.rnn_backward, backward_with_own_step),
         (
             check.rnn_step_forward,
-            lambda x, h, p, activation="tanh": _step(x, h, p, act=ACT[activation]),
+            lambda x, h, p, activation="tanh": (
+                _step(x, h, p, act=ACT[activation])[0],
+                (x, h, _step(x, h, p, act=ACT[activation])[0], p, activation),
+            ),
         ),
     ],
 )
@@ -661,3 +665,84 @@ def test_missing_activation_parameter_is_named():
         return _step(x_t, h_prev, params)
 
     assert_hint(check.rnn_step_forward(no_activation), "activation=")
+
+
+# ------------------------------------------------------------------ catalogues and caches
+
+
+def _package_cache(checker, reference):
+    def wrap(mistake):
+        def fn(*args, **kwargs):
+            return mistake.fn(*args, **kwargs), reference(*args, **kwargs)[1]
+
+        return fn
+
+    return wrap
+
+
+@pytest.mark.parametrize(
+    "checker, wrap",
+    [
+        (check.rnn_step_forward, _package_cache(check.rnn_step_forward, rnn.rnn_step_forward)),
+        (check.rnn_forward, _package_cache(check.rnn_forward, rnn.rnn_forward)),
+        (check.rnn_step_backward, lambda m: m.fn),
+        (check.rnn_backward, lambda m: m.fn),
+    ],
+    ids=["rnn_step_forward", "rnn_forward", "rnn_step_backward", "rnn_backward"],
+)
+def test_every_catalogue_entry_is_rejected_with_its_own_hint(checker, wrap):
+    catalogue = checker.catalogue()
+    assert len(catalogue) >= 7
+    for mistake in catalogue:
+        result = checker(wrap(mistake))
+        assert not result.passed, mistake.key
+        assert result.hint == mistake.hint, (mistake.key, result)
+
+
+def test_backward_catalogue_names_time_mistakes():
+    keys = {m.key for m in check.rnn_backward.catalogue()}
+    assert {"mean", "dx_off_by_one", "skip_first", "no_future", "first_only"} <= keys
+
+
+@pytest.mark.parametrize(
+    "cache, words",
+    [
+        (lambda x, h, ht, p, a: None, "the cache is None"),
+        (lambda x, h, ht, p, a: (x, h, ht, p), "five values"),
+        (lambda x, h, ht, p, a: (x, ht, h, p, a), "cache.h_prev is wrong"),
+        (lambda x, h, ht, p, a: (x, h, x @ p["W_xh"], p, a), "cache.h_t is wrong"),
+        (lambda x, h, ht, p, a: (x, h, ht, a, p), "cache.params is wrong"),
+    ],
+)
+def test_a_wrong_step_cache_is_named(cache, words):
+    def fn(x_t, h_prev, params, activation="tanh"):
+        h_t, _ = rnn.rnn_step_forward(x_t, h_prev, params, activation)
+        return h_t, cache(x_t, h_prev, h_t, params, activation)
+
+    assert_fails(check.rnn_step_forward(fn), words)
+
+
+def test_a_wrong_sequence_cache_is_named():
+    def reversed_steps(x, h0, params, activation="tanh"):
+        h, cache = rnn.rnn_forward(x, h0, params, activation)
+        return h, cache.steps[::-1]
+
+    assert_fails(check.rnn_forward(reversed_steps), "cache[0].x_t is wrong")
+
+    def one_step(x, h0, params, activation="tanh"):
+        h, cache = rnn.rnn_forward(x, h0, params, activation)
+        return h, cache.steps[-1]
+
+    assert_fails(check.rnn_forward(one_step), "not the T = 3 step caches")
+
+
+def test_a_new_backward_mistake_is_localised():
+    def half_dx_late(dh, cache):
+        dx, dh0, grads = rnn.rnn_backward(dh, cache)
+        dx = dx.copy()
+        dx[:, -1] *= 0.5
+        return dx, dh0, grads
+
+    result = check.rnn_backward(half_dx_late)
+    assert not result and "only T = 2 of 0..2 differ" in result.hint, result
+    assert "dx is stored at the wrong place" in result.hint

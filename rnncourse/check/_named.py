@@ -192,6 +192,11 @@ def check_step_cache(cache, want, where, kind, fields, step=""):
             if other != field and _same_array(got, getattr(want, other))
         ]
         hint = f"cache.{field} must hold {fields[field]}."
+        if not others and type(got) is not type(right):
+            hint += (
+                f" It holds {describe(got)}: are the fields in the order "
+                f"{', '.join(kind._fields)}?"
+            )
         if others:
             hint += (
                 f" It holds {fields[others[0]]} (the field `{others[0]}`): are the fields in the "

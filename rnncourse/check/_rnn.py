@@ -10,16 +10,18 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import rnn
-from ..activations import sigmoid
+from ..activations import get_activation, sigmoid
 from ._harness import (
+    CheckFailed,
     call,
-    checker,
     copy_tree,
+    describe,
     diagnose,
     expect_array,
     expect_tuple,
     expect_unchanged,
 )
+from ._named import Mistake, Probe, check_step_cache, compare, named_checker
 
 KEYS = ("W_xh", "W_hh", "b_h")
 PARAMS_HINT = (KeyError, "", "params is a dict with the keys 'W_xh', 'W_hh' and 'b_h'.")
@@ -45,10 +47,16 @@ class Problem(NamedTuple):
 _SIZES = ((101, 2, 3, 4, 4), (102, 3, 5, 6, 4), (103, 4, 2, 3, 5))
 
 
-def problems(step=False):
-    """The three fixed test problems (``step=True``: describe them without T)."""
+# Probes for naming a mistake: the test cases and the N = 1 and T = 1 corners.
+_PROBE_SIZES = _SIZES + ((104, 1, 3, 2, 3), (105, 3, 1, 5, 2))
+
+
+def problems(step=False, probes=False):
+    """The three fixed test problems (``step=True``: describe them without T;
+    ``probes=True``: and the extra problems the catalogue is run on)."""
     out = []
-    for k, (seed, N, T, D, H) in enumerate(_SIZES, start=1):
+    sizes = _PROBE_SIZES if probes else _SIZES
+    for k, (seed, N, T, D, H) in enumerate(sizes, start=1):
         rng = np.random.default_rng(seed)
         params = {
             "W_xh": 0.5 * rng.standard_normal((D, H)),
@@ -59,7 +67,7 @@ def problems(step=False):
         h0 = np.tanh(rng.standard_normal((N, H)))
         dh = rng.standard_normal((N, T, H))
         dims = f"N={N}, D={D}, H={H}" if step else f"N={N}, T={T}, D={D}, H={H}"
-        out.append(Problem(x, h0, params, dh, f" in test case {k} of 3 ({dims})"))
+        out.append(Problem(x, h0, params, dh, f" in test case {k} of {len(sizes)} ({dims})"))
     return out
 
 
@@ -127,9 +135,115 @@ def _step_forward_variants(x_t, h_prev, p):
     return variants
 
 
-@checker("rnn_step_forward")
+def _step_mistake(key, hint, pre, act=None):
+    """A wrong rnn_step_forward returning h_t: ``pre(x_t, h_prev, W_xh, W_hh, b_h)`` gives
+    a_t, ``act`` the activation used (None: the one asked for)."""
+
+    def fn(x_t, h_prev, params, activation="tanh"):
+        a = pre(x_t, h_prev, params["W_xh"], params["W_hh"], params["b_h"])
+        return (act or get_activation(activation)[0])(a)
+
+    return Mistake(key, hint, fn)
+
+
+def step_forward_catalogue():
+    """The typical mistakes of rnn_step_forward, each a small wrong implementation."""
+    right = lambda x, h, W, U, b: x @ W + h @ U + b  # noqa: E731
+    hints = dict((h.split(":")[0], h) for h, _ in _step_forward_hints())
+    return [
+        _step_mistake("no bias", hints["the bias is missing"], lambda x, h, W, U, b: x @ W + h @ U),
+        _step_mistake("no activation", hints["h_t equals a_t"], right, act=lambda a: a),
+        _step_mistake(
+            "sigmoid",
+            hints["that is the sigmoid; this cell uses `np.tanh(a_t)`."],
+            right,
+            act=sigmoid,
+        ),
+        _step_mistake(
+            "relu",
+            hints["that is relu; this cell uses `np.tanh(a_t)`."],
+            right,
+            act=lambda a: np.maximum(a, 0),
+        ),
+        _step_mistake(
+            "no recurrent term",
+            hints["the recurrent term is missing"],
+            lambda x, h, W, U, b: x @ W + b,
+        ),
+        _step_mistake(
+            "no input term", hints["the input term is missing"], lambda x, h, W, U, b: h @ U + b
+        ),
+        _step_mistake(
+            "W_hh transposed",
+            hints["W_hh is transposed"],
+            lambda x, h, W, U, b: x @ W + h @ U.T + b,
+        ),
+        _step_mistake(
+            "weights swapped",
+            hints["x_t and h_prev are multiplied by each other's weights"],
+            lambda x, h, W, U, b: x @ U + h @ W + b,
+        ),
+        _step_mistake(
+            "W_xh transposed",
+            hints["W_xh is transposed"],
+            lambda x, h, W, U, b: x @ W.T + h @ U + b,
+        ),
+        _step_mistake(
+            "both transposed",
+            hints["both weight matrices are transposed"],
+            lambda x, h, W, U, b: x @ W.T + h @ U.T + b,
+        ),
+    ]
+
+
+def _step_forward_hints():
+    """The hints of :func:`_step_forward_variants`, on a square case (all of them)."""
+    prob = problems(step=True)[0]
+    return _step_forward_variants(prob.x[:, 0], prob.h0, prob.params)
+
+
+def _step_probes():
+    out = [
+        Probe(lambda p=p: ((p.x[:, 0], p.h0, p.params), {}), p.where)
+        for p in problems(step=True, probes=True)
+    ]
+    return out
+
+
+def _first(out):
+    return out[0]
+
+
+#: What each field of the step cache holds (the fields of rnn.RNNStepCache).
+STEP_CACHE_FIELDS = {
+    "x_t": "the input x_t",
+    "h_prev": "the incoming state h_prev",
+    "h_t": "the new state h_t (the backward step reads tanh' = 1 - h_t**2 from it)",
+    "params": "the params dict",
+    "activation": 'the name of the activation, e.g. "tanh"',
+}
+
+
+def check_rnn_step_cache(cache, want, where, step=""):
+    """The cache must be the five values (x_t, h_prev, h_t, params, activation), in this
+    order (a tuple, or rnn.RNNStepCache); the package's rnn_step_backward must accept it."""
+    fields = rnn.RNNStepCache._fields
+    if not isinstance(cache, tuple | list) or len(cache) != len(fields):
+        raise CheckFailed(
+            f"h_t is right, but the cache{step} is {describe(cache)}{where}; it must hold the "
+            f"five values ({', '.join(fields)}).",
+            "return `h_t, (x_t, h_prev, h_t, params, activation)`: the backward step of "
+            "chapter 2 unpacks these five, in this order.",
+        )
+    check_step_cache(
+        rnn.RNNStepCache._make(cache), want, where, rnn.RNNStepCache, STEP_CACHE_FIELDS, step
+    )
+
+
+@named_checker("rnn_step_forward", step_forward_catalogue, _step_probes, project=_first)
 def rnn_step_forward(fn):
-    """Check ``fn(x_t, h_prev, params) -> (h_t, cache)``; only h_t is compared."""
+    """Check ``fn(x_t, h_prev, params) -> (h_t, cache)``: h_t, and the cache (the five values
+    x_t, h_prev, h_t, params, activation that the backward step needs)."""
     for prob in problems(step=True):
         x_t, h_prev = prob.x[:, 0], prob.h0
         N, H = h_prev.shape
@@ -145,13 +259,20 @@ def rnn_step_forward(fn):
             "(N, H)",
             {(H, N): "h_t is transposed: row-vector maths `x_t @ W_xh` gives (N, H)."},
         )
-        expected, _ = rnn.rnn_step_forward(x_t, h_prev, prob.params)
-        variants = _step_forward_variants(x_t, h_prev, prob.params)
-        diagnose("h_t", h_t, expected, variants, prob.where)
+        expected, want_cache = rnn.rnn_step_forward(x_t, h_prev, prob.params)
+        compare({"h_t": h_t}, {"h_t": expected}, prob.where, meaning=_step_meaning)
+        check_rnn_step_cache(out[1], want_cache, prob.where)
     prob = problems(step=True)[1]
     where = ' with activation="relu"' + prob.where
     _check_activation(fn, (prob.x[:, 0], prob.h0, prob.params), rnn.rnn_step_forward, "h_t", where)
-    return 'h_t matches the reference on all 3 test cases, and with activation="relu".'
+    return 'h_t and the cache match the reference on all 3 test cases, and with activation="relu".'
+
+
+def _step_meaning(wrong, right):
+    return (
+        "Compare each term with `h_t = tanh(x_t @ W_xh + h_prev @ W_hh + b_h)`: print "
+        "`x_t @ params['W_xh']` and `h_prev @ params['W_hh']` on their own."
+    )
 
 
 # ---------------------------------------------------------------- rnn_forward
@@ -191,9 +312,102 @@ def _forward_variants(x, h0, p, expected):
     ]
 
 
-@checker("rnn_forward")
+def forward_catalogue():
+    """The typical mistakes of rnn_forward, each a small wrong implementation returning h."""
+
+    def entry(key, hint, make):
+        def fn(x, h0, params, activation="tanh"):
+            act = get_activation(activation)[0]
+            return make(x, h0, params, act)
+
+        return Mistake(key, hint, fn)
+
+    def shifted(x, h0, p, act):
+        h = _recur(x, h0, p, act)
+        return np.concatenate([h0[:, None], h[:, :-1]], axis=1)
+
+    def last_only(x, h0, p, act):
+        h = _recur(x, h0, p, act)
+        out = np.zeros_like(h)
+        out[:, -1] = h[:, -1]
+        return out
+
+    def skip_first(x, h0, p, act):
+        h = np.zeros((x.shape[0], x.shape[1], h0.shape[1]))
+        if x.shape[1] > 1:
+            h[:, 1:] = _recur(x[:, 1:], h0, p, act)
+        return h
+
+    hints = {
+        key: hint
+        for key, (hint, _) in zip(_FORWARD_KEYS, _forward_variants(*_square()), strict=True)
+    }
+    return [
+        entry(
+            "from h0", hints["from h0"], lambda x, h0, p, act: _recur(x, h0, p, act, from_h0=True)
+        ),
+        entry("store off by one", hints["store off by one"], shifted),
+        entry(
+            "no activation", hints["no tanh"], lambda x, h0, p, act: _recur(x, h0, p, lambda a: a)
+        ),
+        entry("no bias", hints["no bias"], lambda x, h0, p, act: _recur(x, h0, p, act, bias=False)),
+        entry("last only", hints["last only"], last_only),
+        entry(
+            "backwards",
+            hints["backwards"],
+            lambda x, h0, p, act: _recur(x[:, ::-1], h0, p, act)[:, ::-1],
+        ),
+        entry(
+            "skipped first step",
+            "the first step is skipped: h[:, 0] is the state after reading x[:, 0], so the loop "
+            "starts at t = 0, `for t in range(T)`.",
+            skip_first,
+        ),
+    ]
+
+
+_FORWARD_KEYS = ("from h0", "store off by one", "no tanh", "no bias", "last only", "backwards")
+
+
+def _square():
+    prob = problems()[0]
+    h, _ = rnn.rnn_forward(prob.x, prob.h0, prob.params)
+    return prob.x, prob.h0, prob.params, h
+
+
+def _forward_probes():
+    out = [Probe(lambda p=p: ((p.x, p.h0, p.params), {}), p.where) for p in problems(probes=True)]
+    return out
+
+
+def check_rnn_sequence_cache(cache, want, where):
+    """rnn_forward's cache: the list of the T step caches, each (x_t, h_prev, h_t, params,
+    activation), in time order."""
+    T = len(want.steps)
+    if isinstance(cache, rnn.RNNCache):  # the package's own cache is fine too
+        cache = cache.steps
+    if not isinstance(cache, tuple | list) or len(cache) != T:
+        n = f"{len(cache)} values" if isinstance(cache, tuple | list) else describe(cache)
+        raise CheckFailed(
+            f"h is right, but the cache holds {n}, not the T = {T} step caches{where}.",
+            "append every step's cache to a list in the loop, `caches.append(step_cache)`, and "
+            "return that list: `return h, caches`.",
+        )
+    for t in range(T):
+        check_rnn_step_cache(cache[t], want.steps[t], where, f"[{t}]")
+
+
+def _forward_meaning(wrong, right):
+    return (
+        "The loop carries h_t from one step to the next and stores each new state at "
+        "h[:, t]. (If your rnn_forward calls your rnn_step_forward, check that one first.)"
+    )
+
+
+@named_checker("rnn_forward", forward_catalogue, _forward_probes, project=_first)
 def rnn_forward(fn):
-    """Check ``fn(x, h0, params) -> (h, cache)`` with h (N, T, H); only h is compared."""
+    """Check ``fn(x, h0, params) -> (h, cache)`` with h (N, T, H), and the cache: the list of
+    the T step caches, in time order."""
     for prob in problems():
         N, T, _ = prob.x.shape
         H = prob.h0.shape[1]
@@ -219,10 +433,16 @@ def rnn_forward(fn):
             "h[:, t] is the state after reading x[:, t].",
         }
         expect_array(h, "h", (N, T, H), "(N, T, H)", shape_hints)
-        expected, _ = rnn.rnn_forward(prob.x, prob.h0, prob.params)
-        variants = _forward_variants(prob.x, prob.h0, prob.params, expected)
-        diagnose("h", h, expected, variants, prob.where)
+        expected, want_cache = rnn.rnn_forward(prob.x, prob.h0, prob.params)
+        compare(
+            {"h": h},
+            {"h": expected},
+            prob.where,
+            axes={"h": ("N", "T", "H")},
+            meaning=_forward_meaning,
+        )
+        check_rnn_sequence_cache(out[1], want_cache, prob.where)
     prob = problems()[1]
     where = ' with activation="relu"' + prob.where
     _check_activation(fn, (prob.x, prob.h0, prob.params), rnn.rnn_forward, "h", where)
-    return 'h matches the reference on all 3 test cases, and with activation="relu".'
+    return 'h and the cache match the reference on all 3 test cases, and with activation="relu".'

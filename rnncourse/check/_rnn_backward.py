@@ -10,14 +10,13 @@ from .. import rnn
 from ._harness import (
     MATMUL_HINT,
     call,
-    checker,
     copy_tree,
-    diagnose_outputs,
     expect_array,
     expect_keys,
     expect_tuple,
     expect_unchanged,
 )
+from ._named import Mistake, Probe, compare, named_checker
 from ._rnn import KEYS, PARAMS_HINT, SEQ_CACHE_HINT, STEP_CACHE_HINT, problems
 
 # ---------------------------------------------------------------- rnn_step_backward
@@ -34,7 +33,7 @@ def _step_outputs(da, x_t, h_prev, p):
     }
 
 
-def _step_backward_variants(dh_t, cache):
+def _step_backward_variants(dh_t, cache, square=None):
     x_t, h_prev, h_t, p, _ = cache
     W, U = p["W_xh"], p["W_hh"]
     a_t = x_t @ W + h_prev @ U + p["b_h"]
@@ -84,7 +83,7 @@ def _step_backward_variants(dh_t, cache):
         ),
         ("dh_prev must go back through the weights: `da @ W_hh.T`.", {"dh_prev": da}),
     ]
-    if W.shape[0] == W.shape[1]:  # only runs when D == H
+    if square or (square is None and W.shape[0] == W.shape[1]):  # runs only when D == H
         variants += [
             (
                 "dx_t and dh_prev are swapped: dx_t = `da @ W_xh.T`, dh_prev = `da @ W_hh.T`, "
@@ -124,7 +123,67 @@ def _check_grads(grads, N, D, H):
     return grads
 
 
-@checker("rnn_step_backward")
+def _as_step_outputs(out):
+    return out["dx_t"], out["dh_prev"], {key: out[f"grads[{key!r}]"] for key in KEYS}
+
+
+def step_backward_catalogue():
+    """The typical mistakes of rnn_step_backward, each a small wrong implementation: the
+    entries of :func:`_step_backward_variants`, made into functions of (dh_t, cache)."""
+    prob = problems(step=True)[0]  # D == H: every variant is made there
+    _, cache = rnn.rnn_step_forward(prob.x[:, 0], prob.h0, prob.params)
+    hints = [hint for hint, _ in _step_backward_variants(prob.dh[:, 0], cache)]
+    square_only = (  # the wrong code of the last three variants, which need D == H to run
+        lambda da, x_t, W, U: {"dx_t": da @ U.T, "dh_prev": da @ W.T},
+        lambda da, x_t, W, U: {"dx_t": da @ W},
+        lambda da, x_t, W, U: {"grads['W_xh']": da.T @ x_t},
+    )
+    base = len(hints) - len(square_only)
+
+    def entry(k):
+        def fn(dh_t, cache):
+            x_t, h_prev, h_t, p, _ = cache
+            da = dh_t * (1 - h_t**2)
+            if k < base:
+                changed = _step_backward_variants(dh_t, cache, square=False)[k][1]
+            else:
+                changed = square_only[k - base](da, x_t, p["W_xh"], p["W_hh"])
+            return _as_step_outputs(_step_outputs(da, x_t, h_prev, p) | changed)
+
+        return Mistake(f"step backward {k}", hints[k], fn)
+
+    return [entry(k) for k in range(len(hints))]
+
+
+def _step_backward_probes():
+    out = []
+    for p in problems(step=True, probes=True):
+        _, cache = rnn.rnn_step_forward(p.x[:, 0], p.h0, p.params)
+        out.append(Probe(lambda p=p, cache=cache: ((p.dh[:, 0], copy_tree(cache)), {}), p.where))
+    return out
+
+
+def _grads_only(out):
+    *states, grads = out
+    return (*states, {key: grads[key] for key in KEYS})
+
+
+def _step_backward_meaning(wrong, right):
+    if wrong and all(k.startswith("grads") for k in wrong):
+        return (
+            "dx_t and dh_prev are right, so da is right: look at the products that make the "
+            "weight gradients (`x_t.T @ da`, `h_prev.T @ da`, `da.sum(axis=0)`)."
+        )
+    if "dx_t" in wrong and "dh_prev" in wrong and not [k for k in wrong if "grads" in k]:
+        return "The weight gradients are right, so da is right: look at the two products da @ W.T."
+    return (
+        "Start with da = dh_t * (1 - h_t**2), the gradient before the tanh; every output uses it."
+    )
+
+
+@named_checker(
+    "rnn_step_backward", step_backward_catalogue, _step_backward_probes, project=_grads_only
+)
 def rnn_step_backward(fn):
     """Check ``fn(dh_t, cache) -> (dx_t, dh_prev, grads)`` against rnncourse.rnn."""
     for prob in problems(step=True):
@@ -150,8 +209,7 @@ def rnn_step_backward(fn):
         for key in KEYS:
             got[f"grads[{key!r}]"] = grads[key]
             expected[f"grads[{key!r}]"] = grads_ref[key]
-        variants = _step_backward_variants(dh_t, cache)
-        diagnose_outputs(got, expected, variants, prob.where)
+        compare(got, expected, prob.where, meaning=_step_backward_meaning)
     return "dx_t, dh_prev and all three gradients match the reference on all 3 test cases."
 
 
@@ -169,17 +227,22 @@ def _bptt(dh, cache, mode="full"):
     dx = np.zeros((N, T, D))
     grads = {key: np.zeros_like(cache.steps[0].params[key]) for key in KEYS}
     per_step = {}
-    dh_next = np.zeros_like(dh[:, 0])
+    dh_next = dh_prev = np.zeros_like(dh[:, 0])
     order = range(T) if mode == "forward" else reversed(range(T))
+    if mode == "skip_first":
+        order = range(T - 1, 0, -1)
     for t in order:
         upstream = dh[:, t] if mode != "no_upstream" or t == T - 1 else 0
         future = dh_next if mode != "no_future" else 0
-        dx[:, t], dh_prev, per_step[t] = rnn.rnn_step_backward(upstream + future, cache.steps[t])
+        dx_t, dh_prev, per_step[t] = rnn.rnn_step_backward(upstream + future, cache.steps[t])
+        dx[:, (t - 1) % T if mode == "dx_off_by_one" else t] = dx_t
         dh_next = dh_prev
         for key in KEYS:
             grads[key] += per_step[t][key]
     if mode in ("first_only", "last_only"):
         grads = per_step[0 if mode == "first_only" else T - 1]
+    if mode == "mean":
+        grads = {key: value / T for key, value in grads.items()}
     out = {"dx": dx, "dh0": dh_prev}
     out.update({f"grads[{key!r}]": grads[key] for key in KEYS})
     return out
@@ -215,10 +278,78 @@ def _bptt_variants(dh, cache):
     ]
 
 
-@checker("rnn_backward")
+_BPTT_MODES = ("first_only", "last_only", "no_future", "no_upstream", "forward", "dh0_zero")
+
+
+def backward_catalogue():
+    """The typical mistakes of rnn_backward, each a small wrong implementation."""
+    prob = problems()[0]
+    _, cache = rnn.rnn_forward(prob.x, prob.h0, prob.params)
+    hints = [hint for hint, _ in _bptt_variants(prob.dh, cache)]
+
+    def entry(mode, hint):
+        def fn(dh, cache):
+            if mode == "dh0_zero":
+                out = _bptt(dh, cache) | {"dh0": np.zeros_like(dh[:, 0])}
+            else:
+                out = _bptt(dh, cache, mode)
+            return out["dx"], out["dh0"], {key: out[f"grads[{key!r}]"] for key in KEYS}
+
+        return Mistake(mode, hint, fn)
+
+    extra = [
+        (
+            "mean",
+            "the weight gradients are T times too small: the loss is a sum over the steps, so "
+            "their gradients add up over time (`+=`), with no division by T.",
+        ),
+        (
+            "dx_off_by_one",
+            "dx is stored one step too early (`dx[:, t - 1] = dx_t`): step t's dx_t belongs at "
+            "`dx[:, t]`.",
+        ),
+        (
+            "skip_first",
+            "the loop stops before t = 0: `for t in reversed(range(T))` ends with step 0, whose "
+            "dh_prev is dh0.",
+        ),
+    ]
+    return [entry(m, h) for m, h in zip(_BPTT_MODES, hints, strict=True)] + [
+        entry(m, h) for m, h in extra
+    ]
+
+
+def _backward_probes():
+    out = []
+    for p in problems(probes=True):
+        _, cache = rnn.rnn_forward(p.x, p.h0, p.params)
+        out.append(Probe(lambda p=p, cache=cache: ((p.dh, copy_tree(cache)), {}), p.where))
+    return out
+
+
+def _backward_meaning(wrong, right):
+    grads = [k for k in wrong if k.startswith("grads")]
+    if wrong == ["dx"]:
+        return (
+            "dh0 and the weight gradients are right, so every step got the right gradient: "
+            "dx is stored at the wrong place (`dx[:, t] = dx_t`)."
+        )
+    if grads and not set(wrong) - set(grads):
+        return (
+            "dx and dh0 are right, so every step is right: look at how the steps' weight "
+            "gradients are added up (from zeros, `+=` at every step)."
+        )
+    return (
+        "Look at what each step receives: `dh_t = dh[:, t] + dh_next`, with dh_next the "
+        "dh_prev of step t+1 (zeros after the last step). If your rnn_backward calls your own "
+        "rnn_step_backward, run `check.rnn_step_backward` on it first."
+    )
+
+
+@named_checker("rnn_backward", backward_catalogue, _backward_probes, project=_grads_only)
 def rnn_backward(fn):
     """Check ``fn(dh, cache) -> (dx, dh0, grads)`` against rnncourse.rnn."""
-    for prob in problems():
+    for prob in problems(probes=True):  # with the N = 1 and T = 1 corners
         N, T, D = prob.x.shape
         H = prob.h0.shape[1]
         _, cache = rnn.rnn_forward(prob.x, prob.h0, prob.params)
@@ -247,12 +378,15 @@ def rnn_backward(fn):
         got.update({f"grads[{key!r}]": grads[key] for key in KEYS})
         expected = {"dx": dx_ref, "dh0": dh0_ref}
         expected.update({f"grads[{key!r}]": grads_ref[key] for key in KEYS})
-        diagnose_outputs(
+        compare(
             got,
             expected,
-            _bptt_variants(prob.dh, cache),
             prob.where,
-            "if your rnn_backward calls your own rnn_step_backward, run "
-            "`check.rnn_step_backward` on it first.",
+            axes={"dx": ("N", "T", "D")},
+            sizes={"T": T},
+            meaning=_backward_meaning,
         )
-    return "dx, dh0 and all three gradients match the reference on all 3 test cases."
+    return (
+        "dx, dh0 and all three gradients match the reference on all 5 test cases "
+        "(N = 1 and T = 1 included)."
+    )
