@@ -29,8 +29,9 @@ write ``h_t = (1 - z_t) * h_{t-1} + z_t * h~_t`` instead, which swaps z and 1 - 
 is the same, only the meaning of z is reversed.
 
 PyTorch's ``weight_ih_l0`` (3H, D) is our ``W_x.T``, its ``weight_hh_l0`` (3H, H) our
-``W_h.T``, ``bias_ih_l0`` our b_x and ``bias_hh_l0`` our b_h. Two biases are cuDNN's and
-PyTorch's layout for every cell (their LSTM has two as well, of which only the sum matters).
+``W_h.T``, ``bias_ih_l0`` our b_x and ``bias_hh_l0`` our b_h. Two biases are PyTorch's
+layout for every cell and cuDNN's default one (``CUDNN_RNN_DOUBLE_BIAS``); their LSTM has two
+as well, of which only the sum matters.
 In the reset-after candidate the second one does a job of its own, because r_t scales b_hn
 and not b_xn; in the gates r and z, and everywhere with ``reset_after=False``, only the sum
 b_x + b_h matters.

@@ -344,3 +344,18 @@ def test_adagrad_puts_epsilon_inside_the_root():
     opt.step(params, {"w": g})
     assert opt.eps == 1e-8
     assert np.allclose(params["w"], g - g / np.sqrt(g * g + 1e-8), rtol=1e-12, atol=0)
+
+
+def test_init_table_and_defaults():
+    quote("07", "$W_{xh}$ is small random ($\\mathcal N(0, 0.01^2)$) in the first scheme")
+    quote("07", "with $\\beta_1 = 0.9$, $\\beta_2 = 0.999$")
+    quote("07", "with\n$\\rho = 0.9$")
+    w = init.small_normal((400, 400), np.random.default_rng(0))
+    assert abs(w.std() - 0.01) < 0.0005
+    adam, rms = optim.Adam(), optim.RMSprop(0.01)
+    assert (adam.beta1, adam.beta2, adam.eps) == (0.9, 0.999, 1e-8)
+    assert rms.rho == 0.9
+    Q = init.by_name("orthogonal", (32, 32), np.random.default_rng(0))
+    assert np.allclose(np.linalg.svd(Q, compute_uv=False), 1.0)
+    X = init.by_name("xavier_uniform", (300, 200), np.random.default_rng(0))
+    assert abs(X.var() - 2 / (300 + 200)) < 0.05 * 2 / 500
