@@ -252,3 +252,9 @@ def test_reber_strings_are_short():
     assert round(lengths.mean()) == 12
     # kept from position 1 until it is needed to predict position len - 2, read at len - 3
     assert round(np.mean(lengths - 4)) == 8
+
+
+def test_reber_strings_of_the_1997_paper():
+    quote("08", "Hochreiter and Schmidhuber (1997, section 5.1) used it as their\nfirst benchmark")
+    string = data.embedded_reber_string(np.random.default_rng(5))
+    assert string[1] == string[-2] and string[0] == "B" and string[-1] == "E"

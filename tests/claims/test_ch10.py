@@ -221,3 +221,11 @@ def test_full_run(corpus):
     named = [n for n in map(text.parse_number_words, lines) if n is not None]
     assert (len(named), len(lines)) == (124, 125)
     assert sum(n in corpus["valid_numbers"] for n in named) == 17
+
+
+def test_about_thirty_words():
+    quote("10", "about thirty words, their spelling")
+    words = set()
+    for n in range(1, 1000):
+        words.update(text.number_words(n).replace("-", " ").split())
+    assert len(words) == 29

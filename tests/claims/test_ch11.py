@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from _quote import quote
 
-from rnncourse import attention
+from rnncourse import attention, seq2seq
 from rnncourse.data import dates
 from rnncourse.viz.attention_map import attention_map
 
@@ -180,3 +180,16 @@ def test_rows_with_nothing_to_copy_park_on_the_weekday(maps):
     assert maps["Bahdanau"].alpha[4, 11:18].sum() > 0.5 and bahdanau[4] < 0.2
     quote("11", "A row's weights must sum to 1")
     assert np.allclose(maps["Bahdanau"].alpha.sum(axis=1), 1.0)
+
+
+def test_padding_never_reaches_a_real_position(models):
+    quote("11", "no real position's output has seen padding")
+    model = models["Bahdanau"].model
+    D = len(dates.SOURCE_VOCAB.tokens)
+    rng = np.random.default_rng(0)
+    ids = rng.integers(2, D, size=(1, 20))  # a source of 8 real symbols, then 12 of junk
+    x_short = np.eye(D)[ids[:, :8]]  # (1, 8, D)
+    x_long = np.eye(D)[ids]  # (1, 20, D): the junk stands where padding would
+    enc_short, s0_short, _ = seq2seq.encoder_forward(model, x_short, np.array([8]))
+    enc_long, s0_long, _ = seq2seq.encoder_forward(model, x_long, np.array([8]))
+    assert np.allclose(enc_long[:, :8], enc_short) and np.allclose(s0_long, s0_short)
