@@ -418,3 +418,13 @@ def test_clipping_returns_new_arrays_and_only_shrinks():
     first = np.linalg.norm(records[0].grads["W_xh"])
     last = np.linalg.norm(records[39].grads["W_xh"])
     assert first / last < np.finfo(np.float64).eps  # below the rounding of the recent part
+
+
+def test_lstm_state_is_the_pair():
+    quote(
+        "03",
+        "For the LSTM the state is\nthe pair $(h_t, c_t)$, so its Jacobians are $2H \\times "
+        "2H$ and it shows $2H$ bars.",
+    )
+    flow = gradient_flow("lstm", 1.0, T=10, H=16)
+    assert flow["sv_last"].shape == (32,) and flow["growth"].shape == (32,)
