@@ -91,7 +91,7 @@ def context_fn(scores, mask, values, mistake=None):
     alpha = e / e.sum(axis=axis, keepdims=True)
     if mistake == "after_softmax":
         alpha = alpha * mask
-    if mistake == "renormalised_after":  # a correct alternative
+    if mistake == "renormalised_after":  # right in exact arithmetic, NaN for a huge masked score
         plain = softmax(scores, axis=1) * mask
         alpha = plain / plain.sum(axis=1, keepdims=True)
     context = np.einsum("ns,nsh->nh", alpha, values)
@@ -134,7 +134,6 @@ def test_package_and_learner_style_references_pass():
     for fn in (
         attention.masked_context,
         context_fn,
-        with_mistake(context_fn, "renormalised_after"),
     ):
         result = check.masked_context(fn)
         assert result.passed, result
@@ -303,3 +302,30 @@ def test_non_callables_are_explained():
 def _first_additive():
     prob = _attention.additive_problems()[0]
     return prob.q, prob.k, prob.params
+
+
+# ---------------------------------------------------------------- catalogue
+
+
+@pytest.mark.parametrize("mistake", check.masked_context.catalogue, ids=lambda m: m.key)
+def test_every_masked_context_catalogue_entry_gets_its_own_hint(mistake):
+    result = check.masked_context(mistake.fn)
+    assert not result, mistake.key
+    assert mistake.hint in result.hint, (mistake.key, repr(result))
+
+
+def test_a_large_finite_fill_is_also_right():
+    def fill_minus_1e30(scores, mask, values):
+        filled = np.where(mask == 1, scores, -1e30)
+        e = np.exp(filled - filled.max(axis=1, keepdims=True))
+        alpha = e / e.sum(axis=1, keepdims=True)
+        return np.einsum("ns,nsh->nh", alpha, values), alpha
+
+    assert check.masked_context(fill_minus_1e30)
+
+
+def test_renormalising_after_a_plain_softmax_fails_on_a_large_masked_score():
+    # softmax over every position, then mask and renormalise: right in exact arithmetic, but
+    # the masked score 1e4 of test case 5 takes the max shift, and the real positions underflow
+    result = check.masked_context(with_mistake(context_fn, "renormalised_after"))
+    assert not result and "test case 5 of 5" in result.message, repr(result)

@@ -21,6 +21,7 @@ import numpy as np
 from .. import attention
 from ..activations import sigmoid, softmax
 from ..gradcheck import rel_error
+from ._catalogue import Mistake, Probe, with_catalogue
 from ._harness import (
     TOL,
     CheckFailed,
@@ -82,8 +83,8 @@ def _backward_stage(failure):
     return CheckFailed(f"forward is right, but backward: {failure.message}", failure.hint)
 
 
-def _where(k, prob):
-    return f" (test case {k} of 3: {prob.dims})"
+def _where(k, prob, n=3):
+    return f" (test case {k} of {n}: {prob.dims})"
 
 
 # ---------------------------------------------------------------- additive score
@@ -454,13 +455,24 @@ def context_problems():
         scores = scale * rng.standard_normal((N, S))
         values = rng.standard_normal((N, S, H_k))
         out.append(ContextProblem(scores, mask, values, f"N={N}, S={S}, H_k={H_k}"))
+    rng = np.random.default_rng(324)
+    # N = 1 and S = 1: a single real position gets all the weight
+    out.append(ContextProblem(rng.standard_normal((1, 1)), np.ones((1, 1)),
+                              rng.standard_normal((1, 1, 3)), "N=1, S=1, H_k=3"))  # fmt: skip
+    # rows on very different scales, with large scores at the padded positions
+    scores = rng.standard_normal((2, 4)) * np.array([[1e-3], [50.0]])
+    scores[1, 3] = 1e4  # masked: it must not matter, however large
+    mask = np.array([[1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 0.0]])
+    dims = "N=2, S=4, H_k=2, rows on different scales, a masked score of 1e4"
+    out.append(ContextProblem(scores, mask, rng.standard_normal((2, 4, 2)), dims))
     return out
 
 
 def _softmax_filled(scores, mask, axis=1):
     filled = np.where(mask == 1, scores, -np.inf)
-    e = np.exp(filled - filled.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
+    with np.errstate(all="ignore"):  # a fully masked column (axis=0) gives NaN, as it would
+        e = np.exp(filled - filled.max(axis=axis, keepdims=True))
+        return e / e.sum(axis=axis, keepdims=True)
 
 
 def _alpha_variants(prob):
@@ -506,7 +518,7 @@ def _context_variants(prob, alpha):
     ]
 
 
-def _check_context_case(fn, k, prob):
+def _check_context_case(fn, k, prob, n=3):
     N, S, H_k = prob.values.shape
     originals = {"scores": prob.scores, "mask": prob.mask, "values": prob.values}
     given = copy_tree(originals)
@@ -514,14 +526,14 @@ def _check_context_case(fn, k, prob):
         out = call(fn, given["scores"], given["mask"], given["values"])
     except CheckFailed as failure:
         if "NaN or infinity" in failure.message:
-            raise CheckFailed(failure.message + _where(k, prob), NAN_HINT) from None
+            raise CheckFailed(failure.message + _where(k, prob, n), NAN_HINT) from None
         raise
     context, alpha = expect_tuple(out, ("context", "alpha"))
     expect_unchanged(originals, given)
     for name, value in (("alpha", alpha), ("context", context)):
         if isinstance(value, np.ndarray) and value.dtype.kind == "f":
             if not np.isfinite(value).all():
-                raise CheckFailed(f"{name} contains NaN or infinity{_where(k, prob)}.", NAN_HINT)
+                raise CheckFailed(f"{name} contains NaN or infinity{_where(k, prob, n)}.", NAN_HINT)
     expect_array(
         alpha,
         "alpha",
@@ -544,17 +556,75 @@ def _check_context_case(fn, k, prob):
         },
     )
     want_context, want_alpha = attention.masked_context(prob.scores, prob.mask, prob.values)
-    diagnose("alpha", alpha, want_alpha, _alpha_variants(prob), _where(k, prob))
-    diagnose("context", context, want_context, _context_variants(prob, alpha), _where(k, prob))
+    diagnose("alpha", alpha, want_alpha, _alpha_variants(prob), _where(k, prob, n))
+    diagnose("context", context, want_context, _context_variants(prob, alpha), _where(k, prob, n))
 
 
 @checker("masked_context")
-def masked_context(fn):
+def _masked_context(fn):
     """Check ``fn(scores, mask, values) -> (context, alpha)``: scores (N, S), mask (N, S) of
     0.0/1.0 (1 = a real position), values (N, S, H_k); alpha (N, S), context (N, H_k)."""
-    for k, prob in enumerate(context_problems(), start=1):
-        _check_context_case(fn, k, prob)
+    problems = context_problems()
+    for k, prob in enumerate(problems, start=1):
+        _check_context_case(fn, k, prob, len(problems))
     return (
-        "alpha and context match on all 3 test cases (padding, a mask with holes, and "
-        "very large scores)."
+        f"alpha and context match on all {len(problems)} test cases (padding, a mask with "
+        "holes, very large scores, N = S = 1, rows on different scales)."
     )
+
+
+def _context_by_hand(scores, mask, values, *, k=None):
+    """masked_context with the mistake ``k`` switched on."""
+    with np.errstate(all="ignore"):
+        if k == "wrong axis":
+            alpha = _softmax_filled(scores, mask, axis=0)
+        elif k == "mask after softmax":
+            alpha = softmax(scores, axis=1) * mask
+        elif k == "mask ignored":
+            alpha = softmax(scores, axis=1)
+        elif k == "scores times mask":
+            alpha = softmax(scores * mask, axis=1)
+        elif k == "no max shift":
+            e = np.where(mask == 1, np.exp(scores), 0.0)
+            alpha = e / e.sum(axis=1, keepdims=True)
+        else:
+            alpha = _softmax_filled(scores, mask)
+        weights = scores if k == "context from scores" else alpha
+        context = np.einsum("ns,nsh->nh", weights, values)
+        if k == "context divided by S":
+            context = context / scores.shape[1]
+        if k == "alpha transposed":
+            return context, alpha.T
+    return context, alpha
+
+
+CONTEXT_HINTS = {
+    "wrong axis": "the softmax runs over the wrong axis",
+    "mask after softmax": "the mask is applied after the softmax without renormalising",
+    "mask ignored": "the mask is ignored",
+    "scores times mask": "multiplying the scores by the mask sets padded scores to 0",
+    "no max shift": NAN_HINT,
+    "context from scores": "not with the raw scores",
+    "context divided by S": "do not divide by S again",
+    "alpha transposed": "alpha is transposed",
+}
+
+
+def _context_probes():
+    return [Probe(lambda p=p: ((p.scores, p.mask, p.values), {})) for p in context_problems()]
+
+
+masked_context = with_catalogue(
+    _masked_context,
+    _context_probes,
+    [
+        Mistake(key, hint, lambda s, m, v, key=key: _context_by_hand(s, m, v, k=key))
+        for key, hint in CONTEXT_HINTS.items()
+    ],
+    attention.masked_context,
+    lambda hint: any(
+        hint == h
+        for p in context_problems()
+        for h, _ in _alpha_variants(p) + _context_variants(p, p.mask)
+    ),
+)
