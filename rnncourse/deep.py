@@ -158,6 +158,10 @@ def bidirectional_forward(x, state0_fwd, state0_bwd, params_fwd, params_bwd, cel
       ``h[:, t, H:]`` the backward state that has seen ``x[:, t:]``.
     - cache: a :class:`BidirectionalCache`. Its ``state_final_fwd`` (after x_T) and
       ``state_final_bwd`` (after x_1) are PyTorch's h_n[0] and h_n[1] (and c_n for the LSTM).
+
+    Every sequence is taken to have all T steps. On a batch padded to T, the backward
+    direction would read each shorter sequence's padding before its real inputs; reverse each
+    sequence within its own length instead (chapter 6), as PyTorch's packed sequences do.
     """
     check_cell(cell)
     check_options(cell, options)
