@@ -259,3 +259,35 @@ def test_stepper_claims():
     assert norms[-1] < norms[0] and all(b < a for a, b in zip(norms[:4], norms[1:5], strict=True))
     every = walk_backward(6, 1.0, "every step")
     assert np.isclose(every["running_dW_hh"][-1], np.linalg.norm(every["full_grads"]["W_hh"]))
+
+
+def test_masked_loss_is_the_mean_over_the_steps_that_count():
+    quote(
+        "02",
+        "With a `mask`, padded steps are left out and the mean is over the steps that count.",
+    )
+    rng = np.random.default_rng(3)
+    y, labels = rng.standard_normal((2, 4, 3)), rng.integers(0, 3, size=(2, 4))
+    mask = np.array([[1, 1, 1, 0], [1, 1, 0, 0]], dtype=bool)
+    loss, dy = losses.softmax_cross_entropy(y, labels, mask=mask)
+    p = np.exp(y) / np.exp(y).sum(-1, keepdims=True)
+    nll = -np.log(np.take_along_axis(p, labels[..., None], -1))[..., 0]
+    assert np.isclose(loss, nll[mask].mean()) and not dy[~mask].any()
+    target = rng.standard_normal((2, 4, 3))
+    loss, dy = losses.mse_loss(y, target, mask=mask)
+    assert np.isclose(loss, ((y - target) ** 2)[mask].mean()) and not dy[~mask].any()
+
+
+def test_numerical_gradient_is_a_central_difference_with_h_1e_5():
+    quote(
+        "02",
+        "nudge one entry of a\nparameter up and down by $h = 10^{-5}$, run the forward pass and "
+        "the loss each time, and take\nthe central difference",
+    )
+    import inspect
+
+    assert inspect.signature(gradcheck.numerical_gradient).parameters["h"].default == 1e-5
+    x = np.array([0.3, -1.2])
+    g = gradcheck.numerical_gradient(lambda v: float((v**3).sum()), x)
+    central = ((x + 1e-5) ** 3 - (x - 1e-5) ** 3) / 2e-5
+    assert np.allclose(g, central, rtol=1e-9) and np.array_equal(x, [0.3, -1.2])
