@@ -320,7 +320,9 @@ def run_notebook(context, lab, rel, expected, timeout, screenshot=None, axe=None
         check_learner_lab(page, report)
         index = check_interaction(page, report)
         if axe:  # our outputs: labelled, with alternative text, readable in this theme
-            problems, note = a11y_check.run_axe(page, a11y_check.LAB_SCOPE, axe)
+            problems, note = a11y_check.run_axe(
+                page, a11y_check.LAB_SCOPE, axe, a11y_check.LAB_RULES_OFF
+            )
             for problem in problems:
                 report.fail(("dark theme: " if dark else "") + problem)
             report.notes.append(note + (" (dark theme)" if dark else ""))
@@ -458,8 +460,14 @@ def main(argv=None):
                     problems or site_check.LAST_NOTES))  # fmt: skip
                 if problems:
                     failed.append("static site")
+                problems, notes = site_check.check_pages(context, tmp / "site-all", axe)
+                print(f"{'FAIL' if problems else 'ok  '} static pages: " + "; ".join(notes))
+                for problem in problems:
+                    print("     " + problem[:600])
+                if problems:
+                    failed.append("static pages (axe)")
             browser.close()
-    checked = len(notebooks) + (not args.no_self_check) + (not args.no_site)
+    checked = len(notebooks) + (not args.no_self_check) + 2 * (not args.no_site)
     print(
         f"screenshots in {SCREENSHOTS.relative_to(ROOT)}/; took {time.monotonic() - started:.0f} s"
     )

@@ -126,3 +126,27 @@ def run(context, out, notebooks, timeout=90):
     finally:
         page.close()
     return problems
+
+
+def check_pages(context, out, axe):
+    """Every chapter's static page (stored outputs, no execution) judged by axe-core offline.
+
+    Returns ``(problems, notes)``. Widgets have no saved state here, so this judges the HTML,
+    figures, quizzes and text the course writes into its outputs, images with their alt text.
+    """
+    import a11y_check
+
+    entries = _build_site().build(out, run=False, log=lambda _: None)
+    problems, checked = [], 0
+    page = context.new_page()
+    page.route(re.compile(r"^https?://"), lambda route: route.abort())
+    try:
+        for entry in entries:
+            page.goto((out / entry["page"]).as_uri())
+            page.wait_for_load_state("load")
+            found, _ = a11y_check.run_axe(page, a11y_check.SITE_SCOPE, axe)
+            problems += [f"{entry['page']}: {p}" for p in found]
+            checked += 1
+    finally:
+        page.close()
+    return problems, [f"axe on {checked} static chapter pages: {len(problems)} serious or critical"]
