@@ -258,3 +258,14 @@ def test_reber_strings_of_the_1997_paper():
     quote("08", "Hochreiter and Schmidhuber (1997, section 5.1) used it as their\nfirst benchmark")
     string = data.embedded_reber_string(np.random.default_rng(5))
     assert string[1] == string[-2] and string[0] == "B" and string[-1] == "E"
+
+
+def test_how_far_the_marked_values_are_from_the_last_step():
+    quote("08", "With $T = 10$ the marked values are at most 9\nsteps from the end")
+    x, _ = data.adding_problem(20_000, 10, np.random.default_rng(0))
+    marked = np.argwhere(x[:, :, 1] == 1)[:, 1].reshape(-1, 2)  # (N, 2) steps, in order
+    assert (10 - 1 - marked).max() == 9
+    quote("08", "which can now be up to 14 steps\n  before the last one")
+    x, _ = data.adding_problem(20_000, 30, np.random.default_rng(0))
+    second = np.argwhere(x[:, :, 1] == 1)[:, 1].reshape(-1, 2)[:, 1]
+    assert (30 - 1 - second).max() == 14

@@ -4,6 +4,8 @@ The forecasters are retrained here exactly as the chapter trains them (``train_o
 H = 16, 15 epochs, seed 0); each takes well under a second.
 """
 
+import time
+
 import numpy as np
 import pytest
 from _quote import quote
@@ -262,3 +264,20 @@ def test_recursive_forecasts(recursive, table):
     assert seasonal[39] > 2 * seasonal[19]
     quote("09", "The recursive RNN is worse than the last value at every horizon")
     assert np.all(walk["RNN"] > walk["last value"])
+
+
+def test_each_model_trains_in_well_under_a_second(signals):
+    quote("09", "which trains each of these small models in\nwell under a second")
+    start = time.perf_counter()
+    forecast.train_on_signal(signals["noisy sine"], T, SPLIT, H=16, epochs=15, seed=0)
+    assert time.perf_counter() - start < 3.0  # generous: the machine may be shared
+
+
+def test_recursive_random_walk_forecast_is_nearly_flat(models):
+    quote("09", "The RNN's forecast is a nearly flat line, like the last\n  value")
+    model = models["random walk"]
+    data = forecast.time_split_windows(model.series, T, SPLIT, horizon=40)
+    path = data.scaler.inverse(forecast.recursive_forecast(data.X_valid, model.params, 40))
+    truth = data.scaler.inverse(data.y_valid)
+    spread = np.mean(path.max(axis=1) - path.min(axis=1))
+    assert spread < 0.25 * np.mean(truth.max(axis=1) - truth.min(axis=1))

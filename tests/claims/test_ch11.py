@@ -193,3 +193,9 @@ def test_padding_never_reaches_a_real_position(models):
     enc_short, s0_short, _ = seq2seq.encoder_forward(model, x_short, np.array([8]))
     enc_long, s0_long, _ = seq2seq.encoder_forward(model, x_long, np.array([8]))
     assert np.allclose(enc_long[:, :8], enc_short) and np.allclose(s0_long, s0_short)
+
+
+def test_training_the_three_translators_takes_a_few_minutes(models):
+    quote("11", "Training three translators takes a few minutes")
+    minutes = sum(float(m.info["train_seconds"]) for m in models.values()) / 60
+    assert 2 <= minutes <= 10
