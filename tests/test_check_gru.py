@@ -278,3 +278,63 @@ def test_checkers_never_raise(checker, fn, words):
     assert not result.passed
     assert words in result.message, result
     assert repr(checker(fn)) == repr(result)  # deterministic text, nothing random
+
+
+# --- catalogues and caches ------------------------------------------------------------------
+
+
+def _with_package_cache(mistake):
+    def fn(x_t, h_prev, params, reset_after=True):
+        h_t = mistake.fn(x_t, h_prev, params, reset_after=reset_after)
+        return h_t, gru.gru_step_forward(x_t, h_prev, params, reset_after)[1]
+
+    return fn
+
+
+def test_every_forward_catalogue_entry_is_rejected_with_its_own_hint():
+    catalogue = check.gru_step_forward.catalogue()
+    assert len(catalogue) >= 10
+    for mistake in catalogue:
+        result = check.gru_step_forward(_with_package_cache(mistake))
+        assert not result.passed, mistake.key
+        assert result.hint == mistake.hint, (mistake.key, result)
+
+
+def test_every_backward_catalogue_entry_is_rejected_with_its_own_hint():
+    catalogue = check.gru_step_backward.catalogue()
+    assert len(catalogue) == len(_gru.BACKWARD_MISTAKES)
+    for mistake in catalogue:
+        result = check.gru_step_backward(mistake.fn)
+        assert not result.passed, mistake.key
+        assert result.hint == mistake.hint, (mistake.key, result)
+
+
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        (lambda c: tuple(c), "plain tuple"),
+        (lambda c: c._replace(r=c.z), "cache.r is wrong"),
+        (lambda c: c._replace(reset_after=not c.reset_after), "cache.reset_after is wrong"),
+        (lambda c: c._replace(n=c.n * 0.5), "cache.n is wrong"),
+    ],
+)
+def test_a_wrong_cache_is_named(change, words):
+    def fn(x_t, h_prev, params, reset_after=True):
+        h_t, cache = gru.gru_step_forward(x_t, h_prev, params, reset_after)
+        return h_t, change(cache)
+
+    result = check.gru_step_forward(fn)
+    assert not result.passed and words in result.message, result
+
+
+def test_a_new_backward_mistake_is_localised_by_block():
+    def z_block_doubled(dh_t, cache):
+        dx_t, dh_prev, grads = gru.gru_step_backward(dh_t, cache)
+        H = dh_t.shape[1]
+        W_x = grads["W_x"].copy()
+        W_x[:, H : 2 * H] *= 2
+        return dx_t, dh_prev, {**grads, "W_x": W_x}
+
+    result = check.gru_step_backward(z_block_doubled)
+    assert not result.passed
+    assert "Only the block of z (columns 1H:2H) differs" in result.hint, result

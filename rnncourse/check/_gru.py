@@ -17,16 +17,14 @@ from ..activations import sigmoid
 from ._harness import (
     CheckFailed,
     call,
-    checker,
     copy_tree,
-    diagnose,
-    diagnose_outputs,
     expect_array,
     expect_keys,
     expect_tuple,
     expect_unchanged,
     output_variants,
 )
+from ._named import Mistake, Probe, check_step_cache, compare, named_checker
 
 KEYS = ("W_x", "W_h", "b_x", "b_h")
 PARAMS_HINT = (
@@ -65,10 +63,14 @@ class Problem(NamedTuple):
 _SIZES = ((201, 2, 3, 4), (202, 3, 5, 2), (203, 4, 2, 3))
 
 
-def problems():
-    """The three fixed test problems."""
+# Probes for naming a mistake: the test cases and an N = 1 corner.
+_PROBE_SIZES = _SIZES + ((204, 1, 4, 2),)
+
+
+def problems(probes=False):
+    """The three fixed test problems (``probes=True``: and the extra probe problem)."""
     out = []
-    for seed, N, D, H in _SIZES:
+    for seed, N, D, H in _PROBE_SIZES if probes else _SIZES:
         rng = np.random.default_rng(seed)
         params = {
             "W_x": 0.6 * rng.standard_normal((D, 3 * H)),
@@ -231,15 +233,94 @@ def _check_forward_case(fn, k, prob, reset_after):
             "r, z and n (H columns each) and return only the new state.",
         },
     )
-    expected, _ = gru.gru_step_forward(prob.x_t, prob.h_prev, prob.params, reset_after)
-    variants = _forward_variants(prob.x_t, prob.h_prev, prob.params, reset_after)
-    diagnose("h_t", h_t, expected, variants, _where(k, prob, reset_after))
+    expected, want_cache = gru.gru_step_forward(prob.x_t, prob.h_prev, prob.params, reset_after)
+    where = _where(k, prob, reset_after)
+    compare({"h_t": h_t}, {"h_t": expected}, where, meaning=_forward_meaning)
+    check_step_cache(out[1], want_cache, where, gru.GRUStepCache, CACHE_FIELDS)
 
 
-@checker("gru_step_forward")
+#: What each field of a GRUStepCache holds, for the hint when one is wrong.
+CACHE_FIELDS = {
+    "x_t": "the input x_t",
+    "h_prev": "the incoming state h_prev",
+    "r": "the reset gate r = sigmoid(a[:, 0:H])",
+    "z": "the update gate z = sigmoid(a[:, H:2*H])",
+    "n": "the candidate n",
+    "a_hn": "`h_prev @ W_hn + b_hn` with reset_after=True, and None with reset_after=False",
+    "params": "the params dict",
+    "reset_after": "the reset_after flag the step was called with",
+}
+
+
+def _forward_meaning(wrong, right):
+    return (
+        "Print r, z and n on their own: r and z are sigmoids of the blocks 0:H and H:2H of "
+        "`x_t @ W_x + b_x + h_prev @ W_h + b_h`, n is a tanh, and "
+        "`h_t = (1 - z) * n + z * h_prev`."
+    )
+
+
+def _forward_mistake(key, hint, params=None, flag=None, **mistake):
+    """A wrong gru_step_forward returning h_t; ``flag`` fixes the formula it uses (None: the
+    one asked for), ``params(p)`` changes the weights it reads."""
+
+    def fn(x_t, h_prev, p, reset_after=True):
+        q = p if params is None else params(p)
+        ra = reset_after if flag is None else flag
+        extra = dict(mistake)
+        if extra.pop("b_hn_outside", False):
+            extra["b_hn_outside"] = ra  # the mistake lives in the reset_after=True branch
+        return _h_t(x_t, h_prev, q, ra, **extra)
+
+    return Mistake(key, hint, fn)
+
+
+def forward_catalogue():
+    """The typical mistakes of gru_step_forward, each a small wrong implementation."""
+    prob = problems()[0]
+    hints_true = [h for h, _ in _forward_variants(prob.x_t, prob.h_prev, prob.params, True)]
+    hints_false = [h for h, _ in _forward_variants(prob.x_t, prob.h_prev, prob.params, False)]
+    no_b_h = lambda p: _with_blocks(p, b_h_r=0.0, b_h_z=0.0, b_h_n=0.0)  # noqa: E731
+    return [
+        _forward_mistake("z swapped", hints_true[0], z_swapped=True),
+        _forward_mistake("always the reset_after=False formula", hints_true[1], flag=False),
+        _forward_mistake("ignores reset_after", hints_false[1], flag=True),
+        Mistake(
+            "formulas swapped",
+            "the two candidate formulas are swapped: with reset_after=True your function "
+            "applied r to h_prev before the product (the reset_after=False formula), and with "
+            "reset_after=False it computed `r * (h_prev @ W_hn + b_hn)`. Check the test "
+            "`if reset_after:` and which branch holds which formula.",
+            lambda x_t, h_prev, p, reset_after=True: _h_t(x_t, h_prev, p, not reset_after),
+        ),
+        _forward_mistake(
+            "r and z swapped", hints_true[2], params=lambda p: _with_blocks(p, swap_rz=True)
+        ),
+        _forward_mistake("no tanh", hints_true[3], n_act=lambda a: a),
+        _forward_mistake("sigmoid n", hints_true[4], n_act=sigmoid),
+        _forward_mistake("no b_h", hints_true[5], params=no_b_h),
+        _forward_mistake("no b_hn", hints_true[6], params=lambda p: _with_blocks(p, b_h_n=0.0)),
+        _forward_mistake("n only", hints_true[7], n_only=True),
+        _forward_mistake("b_hn outside", hints_true[8], b_hn_outside=True),
+    ]
+
+
+def _forward_probes():
+    return [
+        Probe(lambda p=p, ra=ra: ((p.x_t, p.h_prev, p.params), {"reset_after": ra}), p.dims)
+        for ra in (True, False)
+        for p in problems(probes=True)
+    ]
+
+
+def _first(out):
+    return out[0]
+
+
+@named_checker("gru_step_forward", forward_catalogue, _forward_probes, project=_first)
 def gru_step_forward(fn):
     """Check ``fn(x_t, h_prev, params, reset_after=True) -> (h_t, cache)`` for both candidate
-    formulas; only h_t is compared."""
+    formulas: h_t, and the cache (a GRUStepCache whose fields match the package's)."""
     cases = list(enumerate(problems(), start=1))
     for k, prob in cases:
         _check_forward_case(fn, k, prob, True)
@@ -248,7 +329,9 @@ def gru_step_forward(fn):
             _check_forward_case(fn, k, prob, False)
         except CheckFailed as failure:
             raise _only_false_fails(failure) from None
-    return "h_t matches the reference for reset_after=True and False on all 3 test cases."
+    return (
+        "h_t and the cache match the reference for reset_after=True and False on all 3 test cases."
+    )
 
 
 # ---------------------------------------------------------------- gru_step_backward
@@ -398,11 +481,54 @@ def _check_backward_case(fn, k, prob, reset_after):
     for key in KEYS:
         got[f"grads[{key!r}]"] = grads[key]
         expected[f"grads[{key!r}]"] = grads_ref[key]
-    variants = _backward_variants(prob.dh_t, cache)
-    diagnose_outputs(got, expected, variants, _where(k, prob, reset_after))
+    blocks = {f"grads[{key!r}]": ("r", "z", "n") for key in KEYS}
+    compare(got, expected, _where(k, prob, reset_after), gates=blocks, meaning=_backward_meaning)
 
 
-@checker("gru_step_backward")
+def _backward_meaning(wrong, right):
+    if wrong and all(k.startswith("grads") for k in wrong):
+        return (
+            "dx_t and dh_prev are right, so the gate gradients are right: look at the "
+            "products that make the weight gradients, block by block (r, z, n)."
+        )
+    if wrong == ["dh_prev"]:
+        return (
+            "Only dh_prev is wrong: it adds the direct path `dh_t * z` and the paths through "
+            "the three blocks of W_h."
+        )
+    return (
+        "Work backwards from `h_t = (1 - z) * n + z * h_prev`: dn and dz first, then through "
+        "the tanh and the sigmoids, then r."
+    )
+
+
+def _as_outputs(out):
+    return out["dx_t"], out["dh_prev"], {key: out[f"grads[{key!r}]"] for key in KEYS}
+
+
+def backward_catalogue():
+    """The typical mistakes of gru_step_backward, each a small wrong implementation."""
+    return [
+        Mistake(m, hint, lambda dh_t, cache, m=m: _as_outputs(_backward(dh_t, cache, m)))
+        for m, hint in BACKWARD_MISTAKES.items()
+    ]
+
+
+def _backward_probes():
+    out = []
+    for ra in (True, False):
+        for p in problems(probes=True):
+            _, cache = gru.gru_step_forward(p.x_t, p.h_prev, p.params, ra)
+            out.append(Probe(lambda p=p, c=cache: ((p.dh_t, copy_tree(c)), {}), p.dims))
+    return out
+
+
+def _grads_only(out):
+    dx_t, dh_prev, grads = out
+    return dx_t, dh_prev, {key: grads[key] for key in KEYS}
+
+
+@named_checker("gru_step_backward", backward_catalogue, _backward_probes, project=_grads_only)
 def gru_step_backward(fn):
     """Check ``fn(dh_t, cache) -> (dx_t, dh_prev, grads)`` against rnncourse.gru, with caches
     of both candidate formulas."""
