@@ -245,3 +245,16 @@ def test_quiz_orthogonal_times_half_halves_the_norm():
     # quiz question 5 (a code cell, so not quoted): identity cell, orthogonal W_hh scaled by 0.5
     norms = hidden_state_trace("pulse", 0.5, "identity").norms
     assert np.allclose(norms[1:] / norms[:-1], 0.5)
+
+
+def test_the_widget_description():
+    quote("01", "The widget runs one cell with H = 16 units and one input feature.")
+    quote("01", "so the slider sets the **spectral radius** of $W_{hh}$")
+    quote("01", "drag the spectral radius from 0.1 to 2.0")
+    from rnncourse.viz import hidden_states
+
+    t = hidden_state_trace("pulse", 0.7, "tanh")
+    assert t.h.shape[1] == 16 and t.x.shape[1] == 1
+    p = hidden_states.explorer_params(0.7)
+    assert np.abs(np.linalg.eigvals(p["W_hh"])).max() == pytest.approx(0.7)
+    assert hidden_states.SCALE_RANGE == (0.1, 2.0)

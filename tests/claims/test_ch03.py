@@ -428,3 +428,19 @@ def test_lstm_state_is_the_pair():
     )
     flow = gradient_flow("lstm", 1.0, T=10, H=16)
     assert flow["sv_last"].shape == (32,) and flow["growth"].shape == (32,)
+
+
+def test_entries_of_the_step_jacobian():
+    quote(
+        "03",
+        "Entry $(i, j)$ of $J_t$ is\n$\\partial h_t[i] / \\partial h_{t-1}[j] = \\phi'(a_t)[i]\\; "
+        "W_{hh}[j, i]$",
+    )
+    x3, params3, *_ = _chapter_draws()
+    J = gradients.step_jacobians("rnn", x3, params3)
+    h, _ = rnn.rnn_forward(x3, np.zeros((1, 4)), params3)
+    W = params3["W_hh"]
+    for t in range(6):
+        d = 1 - h[0, t] ** 2
+        expected = np.array([[d[i] * W[j, i] for j in range(4)] for i in range(4)])
+        assert np.allclose(J[t], expected, atol=1e-12)
