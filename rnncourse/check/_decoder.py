@@ -66,6 +66,9 @@ def case_inputs(case):
     hides behind zero biases), one-hot y_prev, padding in every row but the first."""
     rng = np.random.default_rng(case.seed)
     model = seq2seq.init_seq2seq(3, case.K, case.H_enc, case.H_dec, rng, attention=case.kind)
+    # a config as a loaded model has it: a string built at run time, not the literal
+    # (so `config["attention"] is "bahdanau"` is caught)
+    model.config["attention"] = "".join(list(case.kind))
     for key, value in model.params.items():
         model.params[key] = 0.6 * rng.standard_normal(value.shape)
     y_prev = np.eye(case.K)[rng.integers(0, case.K, size=case.N)]

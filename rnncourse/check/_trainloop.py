@@ -64,6 +64,9 @@ CASES = (
     LoopCase(5, 6, 30, 5, 9, 0.5, 4, "adam", 1002),
     LoopCase(6, 8, 40, 6, 7, 1e6, 3, "adagrad", 1003),  # max_norm so large nothing is clipped
     LoopCase(4, 3, 9, 1, 10, 0.2, 10, "adam", 1004),  # seq_length = 1, one sample
+    # p + seq_length = 15 = L - 1 at p = 10: the text runs out exactly there (odd, so a test
+    # written `p + seq_length | 1 >= len(data)` misses it)
+    LoopCase(5, 4, 16, 5, 6, 1.0, 2, "adagrad", 1005),
 )
 
 
