@@ -84,6 +84,27 @@ CHAPTERS = [
             "search box", ()),
 ]  # fmt: skip
 
+# times:start (written by tools/estimate_times.py --write; do not edit by hand)
+#: Minutes per chapter from the course's time model: (reading, exercise notebook).
+TIMES = {
+    "00": (45, 0),
+    "01": (85, 30),
+    "02": (85, 45),
+    "03": (100, 30),
+    "04": (85, 60),
+    "05": (75, 30),
+    "06": (90, 30),
+    "07": (110, 50),
+    "08": (100, 35),
+    "09": (95, 35),
+    "10": (105, 50),
+    "11": (85, 90),
+    "12": (90, 15),
+    "A1": (160, 0),
+    "A2": (35, 0),
+}
+# times:end
+
 #: Suggested routes through the course: (name, description, chapter numbers).
 PATHS = [
     ("One-day workshop (about 6 hours)",
