@@ -329,3 +329,10 @@ def test_renormalising_after_a_plain_softmax_fails_on_a_large_masked_score():
     # the masked score 1e4 of test case 5 takes the max shift, and the real positions underflow
     result = check.masked_context(with_mistake(context_fn, "renormalised_after"))
     assert not result and "test case 5 of 5" in result.message, repr(result)
+
+
+@pytest.mark.parametrize("mistake", check.additive_score.catalogue, ids=lambda m: m.key)
+def test_every_additive_catalogue_entry_gets_its_own_hint(mistake):
+    result = check.additive_score(mistake.fn)
+    assert not result, mistake.key
+    assert result.hint == mistake.hint, (mistake.key, repr(result))

@@ -293,7 +293,7 @@ def _additive_body(forward, backward):
     return "scores, dq, dk and the gradients of W_q, W_k and v match on all 3 test cases."
 
 
-def additive_score(forward, backward=None):
+def _additive_score(forward, backward=None):
     """Check the additive (Bahdanau) score.
 
     - ``forward(q, k, params) -> (scores, cache)`` with q (N, H_q), k (N, S, H_k), params
@@ -301,7 +301,53 @@ def additive_score(forward, backward=None):
     - ``backward(dscores, cache) -> (dq, dk, grads)`` (optional), called with the cache of
       ``rnncourse.attention.additive_score_forward`` (an ``AdditiveScoreCache``)
     """
+    if backward is None:
+        return _checks("additive_score", _additive_body, forward, None)
     return _checks("additive_score", _additive_body, forward, backward)
+
+
+_TRANSPOSED_HINT = (
+    "a weight matrix is transposed: with row vectors the query is `q @ W_q` (W_q is "
+    "(H_q, A)) and each key `k @ W_k` (W_k is (H_k, A)); no `.T` in the forward pass."
+)
+ADDITIVE_HINTS = {
+    "no tanh": (
+        "the tanh is missing: `scores = np.tanh(q W_q + k W_k) @ v`.",
+        {"act": lambda a: a},
+    ),
+    "sigmoid": ("the additive score uses tanh, not the sigmoid.", {"act": sigmoid}),
+    "v summed": (
+        "v is missing: the A features of tanh(...) are combined by the vector v, `e @ v` with "
+        "v (A,), not summed.",
+        {"v_sum": True},
+    ),
+    "softmax": (SOFTMAX_TOO_EARLY, {"soft": True}),
+    "W_q transposed": (_TRANSPOSED_HINT, {"W_q_T": True}),
+    "W_k transposed": (_TRANSPOSED_HINT, {"W_k_T": True}),
+}
+
+
+def _additive_mistake(key):
+    hint, options = ADDITIVE_HINTS[key]
+
+    def fn(q, k, params):
+        return _additive(q, k, params, **options), None
+
+    return Mistake(key, hint, fn)
+
+
+def _additive_probes():
+    return [Probe(lambda p=p: ((p.q, p.k, p.params), {})) for p in additive_problems()]
+
+
+additive_score = with_catalogue(
+    _additive_score,
+    _additive_probes,
+    [_additive_mistake(key) for key in ADDITIVE_HINTS],
+    attention.additive_score_forward,
+    lambda hint: hint in {h for h, _ in ADDITIVE_HINTS.values()},
+    view=lambda out: out[0],
+)
 
 
 # ---------------------------------------------------------------- Luong's general score

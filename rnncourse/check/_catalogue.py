@@ -155,8 +155,20 @@ def same_outcome(a, b):
     )
 
 
-def outcomes(fn, probes):
-    return [run_probe(fn, p) for p in probes]
+def outcomes(fn, probes, view=None):
+    """The outcome of every probe; ``view`` (optional) keeps the part of an output that is
+    compared, e.g. the scores without the cache."""
+    found = [run_probe(fn, p) for p in probes]
+    if view is None:
+        return found
+
+    def part(out):
+        try:
+            return out if isinstance(out, _Raised) else view(out)
+        except Exception:
+            return _Raised("view")
+
+    return [o._replace(out=part(o.out)) for o in found]
 
 
 def _undefined(outcome):
@@ -170,17 +182,17 @@ def _undefined(outcome):
         return False
 
 
-def find_mistake(fn, probes, catalogue, reference=None):
+def find_mistake(fn, probes, catalogue, reference=None, view=None):
     """The first catalogue entry whose outcomes equal ``fn``'s on every probe, or None.
 
     With ``reference``, a probe where the mistake has no answer (it raises or gives NaN, e.g.
     a division by p at p = 0) and ``fn`` gives the reference's answer does not count against
     the match: the learner guarded that case and made the same mistake everywhere else.
     """
-    got = outcomes(fn, probes)
-    right = outcomes(reference, probes) if reference is not None else [None] * len(probes)
+    got = outcomes(fn, probes, view)
+    right = outcomes(reference, probes, view) if reference is not None else [None] * len(probes)
     for mistake in catalogue:
-        want = outcomes(mistake.fn, probes)
+        want = outcomes(mistake.fn, probes, view)
         triples = list(zip(got, want, right, strict=True))
         explained = all(
             same_outcome(g, w) or (r is not None and _undefined(w) and same_outcome(g, r))
@@ -192,7 +204,7 @@ def find_mistake(fn, probes, catalogue, reference=None):
     return None
 
 
-def with_catalogue(check, probes, catalogue, reference=None, one_case_hints=None):
+def with_catalogue(check, probes, catalogue, reference=None, one_case_hints=None, view=None):
     """Wrap ``check`` so that a mistake is named only when it explains every probe.
 
     ``probes`` is a list of :class:`Probe` (or a function returning one), ``catalogue`` a list
@@ -203,7 +215,8 @@ def with_catalogue(check, probes, catalogue, reference=None, one_case_hints=None
     ``hint -> bool``). Hints ``check`` draws from a property
     (a mask that changes over time, an exception) stay. The wrapped checker keeps ``check``'s
     name and docstring and gains the attributes ``catalogue``, ``probes`` and ``reference``
-    (the tests and ``make mutants`` use them).
+    (the tests and ``make mutants`` use them). ``view`` picks the compared part of an output
+    (see :func:`outcomes`).
     """
     if one_case_hints is None:
         one_case_hints = {m.hint for m in catalogue}
@@ -221,7 +234,7 @@ def with_catalogue(check, probes, catalogue, reference=None, one_case_hints=None
             return result
         try:
             plist = probes() if callable(probes) else probes
-            found = find_mistake(fn, plist, catalogue, reference)
+            found = find_mistake(fn, plist, catalogue, reference, view)
         except Exception:  # the wrapper must never raise either
             return result
         if found is not None:  # the checker's own text wins when it already says as much
