@@ -11,11 +11,11 @@ import numpy as np
 
 from .. import clipping, gradients, rnn
 from ..gradcheck import rel_error
+from ._catalogue import COPY_HINT, shares_input
 from ._harness import (
     TOL,
     CheckFailed,
     call,
-    checker,
     copy_tree,
     describe,
     diagnose,
@@ -24,6 +24,7 @@ from ._harness import (
     expect_tuple,
     expect_unchanged,
 )
+from ._named import Mistake, Probe, compare, named_checker
 from ._rnn import STEP_CACHE_HINT
 
 # ---------------------------------------------------------------- gradient_norms_per_step
@@ -85,7 +86,6 @@ def _norms_variants(dh_last, cache):
 
     grads, dh0 = _walk(dh_last, cache, right)
     ref = norms(grads)
-    T = len(steps)
     variants = [
         (
             "the tanh derivative is missing: going back through step t, multiply by "
@@ -129,31 +129,34 @@ def _norms_variants(dh_last, cache):
             norms([g * (1 - steps[t].h_t ** 2) for t, g in enumerate(grads)]),
         ),
     ]
-    if dh_last.shape[0] > 1:
-        variants.append(
-            (
-                "norms[t] is the norm over the whole batch: `np.linalg.norm(dh_t)` of the "
-                "(N, H) array, not a mean or sum of the N per-sequence norms.",
-                np.array([np.mean(np.linalg.norm(g, axis=1)) for g in grads]),
-            )
+    # with N = 1 these equal the right norms, as the wrong code would
+    variants.append(
+        (
+            "norms[t] is the norm over the whole batch: `np.linalg.norm(dh_t)` of the "
+            "(N, H) array, not a mean or sum of the N per-sequence norms.",
+            np.array([np.mean(np.linalg.norm(g, axis=1)) for g in grads]),
         )
-        variants.append(
-            (
-                "norms[t] is the norm over the whole batch: `np.linalg.norm(dh_t)` of the "
-                "(N, H) array, not a mean or sum of the N per-sequence norms.",
-                np.array([np.sum(np.linalg.norm(g, axis=1)) for g in grads]),
-            )
+    )
+    variants.append(
+        (
+            "norms[t] is the norm over the whole batch: `np.linalg.norm(dh_t)` of the "
+            "(N, H) array, not a mean or sum of the N per-sequence norms.",
+            np.array([np.sum(np.linalg.norm(g, axis=1)) for g in grads]),
         )
-    if T > 1:
-        variants.append(
-            (
-                "each step must go back with its own cache: step t uses `cache.steps[t]`.",
-                norms(
-                    _walk(dh_last, cache, lambda g, t: (g * (1 - steps[t - 1].h_t ** 2)) @ W.T)[0]
-                ),
-            )
+    )
+    # with T = 1, steps[t - 1] is steps[0]: the same, as the wrong code would give
+    variants.append(
+        (
+            "each step must go back with its own cache: step t uses `cache.steps[t]`.",
+            norms(_walk(dh_last, cache, lambda g, t: (g * (1 - steps[t - 1].h_t ** 2)) @ W.T)[0]),
         )
+    )
     return ref, variants
+
+
+def _as_array_or(value):
+    """What the catalogue compares: the norms as a float64 array when they convert."""
+    return _as_array(value)
 
 
 def _as_array(value):
@@ -167,7 +170,42 @@ def _as_array(value):
     return value
 
 
-@checker("gradient_norms_per_step")
+def norms_catalogue():
+    """The typical mistakes of gradient_norms_per_step, each a small wrong implementation."""
+    prob = _norm_problems()[0]
+    hints = [hint for hint, _ in _norms_variants(prob.dh_last, prob.cache)[1]]
+    return [
+        Mistake(
+            f"norms {k}",
+            hint,
+            lambda dh_last, cache, k=k: _norms_variants(dh_last, cache)[1][k][1],
+        )
+        for k, hint in enumerate(hints)
+        if k != len(hints) - 1  # steps[t - 1] gives the same norms as the h_prev mistake
+    ]
+
+
+def _norms_probes():
+    out = [
+        Probe(lambda p=p: ((p.dh_last, copy_tree(p.cache)), {}), p.where) for p in _norm_problems()
+    ]
+    rng = np.random.default_rng(304)  # a T = 1 corner
+    params = {"W_xh": rng.standard_normal((3, 2)), "W_hh": rng.standard_normal((2, 2)),
+              "b_h": rng.standard_normal(2)}  # fmt: skip
+    _, cache = rnn.rnn_forward(rng.standard_normal((2, 1, 3)), np.zeros((2, 2)), params)
+    dh_last = rng.standard_normal((2, 2))
+    out.append(Probe(lambda: ((dh_last, copy_tree(cache)), {}), "T = 1"))
+    return out
+
+
+def _norms_meaning(wrong, right):
+    return (
+        "norms[T-1] is the norm of dh_last itself; each step back multiplies by the tanh "
+        "derivative `1 - h_t**2` of that step, then by `W_hh.T`."
+    )
+
+
+@named_checker("gradient_norms_per_step", norms_catalogue, _norms_probes, project=_as_array_or)
 def gradient_norms_per_step(fn):
     """Check ``fn(dh_last, cache) -> norms`` (T,) against rnncourse.gradients."""
     hints = [
@@ -194,9 +232,14 @@ def gradient_norms_per_step(fn):
             (): "return one norm per time step, an array (T,), not a single number.",
         }
         norms = expect_array(out, "norms", (T,), "(T,)", shape_hints)
-        _, variants = _norms_variants(prob.dh_last, prob.cache)
         reference = gradients.gradient_norms_per_step(prob.dh_last, prob.cache)
-        diagnose("norms", norms, reference, variants, prob.where)
+        compare(
+            {"norms": norms},
+            {"norms": reference},
+            prob.where,
+            axes={"norms": ("T",)},
+            meaning=_norms_meaning,
+        )
     return "norms matches ||dL/dh_t|| for every step on all 3 test cases."
 
 
@@ -343,7 +386,98 @@ def _check_total(total_norm, expected, variants, where):
     )
 
 
-@checker("clip_by_global_norm")
+def _clip_reference(
+    grads,
+    max_norm,
+    *,
+    total_of=None,
+    factor_of=None,
+    per_array=False,
+    by_value=False,
+    always=False,
+    report_after=False,
+    alias=None,
+    in_place=False,
+):
+    """clip_by_global_norm with a mistake switched on by the arguments (the catalogue)."""
+    squares = sum(np.sum(g**2) for g in grads.values())
+    total = float(np.sqrt(squares)) if total_of is None else float(total_of(grads))
+    if by_value:
+        clipped = {k: np.clip(g, -max_norm, max_norm) for k, g in grads.items()}
+    elif per_array:
+        clipped = {k: g * min(1.0, max_norm / _norm(g)) if _norm(g) else g.copy()
+                   for k, g in grads.items()}  # fmt: skip
+    elif total > max_norm or always:
+        scale = max_norm / total if factor_of is None else factor_of(max_norm, total)
+        if in_place:
+            for g in grads.values():
+                g *= scale
+            clipped = grads
+        else:
+            clipped = {k: g * scale for k, g in grads.items()}
+    elif alias == "dict":
+        clipped = grads
+    elif alias == "arrays":
+        clipped = dict(grads)
+    else:
+        clipped = {k: g.copy() for k, g in grads.items()}
+    reported = min(total, max_norm) if report_after else total
+    return clipped, reported
+
+
+def clip_catalogue():
+    """The typical mistakes of clip_by_global_norm, each a small wrong implementation."""
+    case = _clip_cases()[0]
+    _, clipped_hints, total_hints = _clip_variants(case.grads, case.max_norm)
+    c = [h for h, _ in clipped_hints]
+    t = [h for h, _ in total_hints]
+
+    def entry(key, hint, **kw):
+        return Mistake(key, hint, lambda grads, max_norm: _clip_reference(grads, max_norm, **kw))
+
+    return [
+        entry("per array", c[0], per_array=True),
+        entry("always rescale", c[1], always=True),
+        entry("by value", c[2], by_value=True),
+        entry("factor upside down", c[3], factor_of=lambda m, t: t / m),
+        entry("no sqrt", c[4], total_of=lambda g: sum(np.sum(a**2) for a in g.values())),
+        entry("sum of norms", c[5], total_of=lambda g: sum(_norm(a) for a in g.values())),
+        entry("total after clipping", t[0], report_after=True),
+        entry("input dict returned", ALIAS_HINT, alias="dict"),
+        entry("in place", IN_PLACE_HINT, in_place=True),
+    ]
+
+
+ALIAS_HINT = (
+    "when nothing is clipped, your function returns the grads dict it was given, or a new "
+    "dict holding the very same arrays (`dict(grads)` and `{k: g for ...}` copy the dict, "
+    "not the arrays). " + COPY_HINT + " Here: `{k: g.copy() for k, g in grads.items()}`."
+)
+IN_PLACE_HINT = (
+    "`g *= scale` changes the caller's gradients in place: build new arrays, "
+    "`{k: g * scale for k, g in grads.items()}`."
+)
+
+
+def _clip_probes():
+    return [
+        Probe(lambda c=c: ((copy_tree(c.grads), c.max_norm), {}), c.where) for c in _clip_cases()
+    ]
+
+
+def _check_copies(clipped, given, where):
+    """The result must hold new arrays: not grads itself, nor grads' arrays."""
+    if clipped is given:
+        raise CheckFailed(f"clipped is the grads dict your function was given{where}.", ALIAS_HINT)
+    for key, value in clipped.items():
+        if shares_input(value, given):
+            raise CheckFailed(
+                f"clipped[{key!r}] is (or shares memory with) an array of grads{where}.",
+                ALIAS_HINT,
+            )
+
+
+@named_checker("clip_by_global_norm", clip_catalogue, _clip_probes)
 def clip_by_global_norm(fn):
     """Check ``fn(grads, max_norm) -> (clipped, total_norm)`` against rnncourse.clipping."""
     hints = [
@@ -368,4 +502,5 @@ def clip_by_global_norm(fn):
         expected = {f"clipped[{k!r}]": want[k] for k in keys}
         _diagnose_together(got, expected, clipped_variants, case.where)
         _check_total(total_norm, want_total, total_variants, case.where)
-    return "clipped and total_norm match the reference on all 3 test cases."
+        _check_copies(clipped, given["grads"], case.where)
+    return "clipped (new arrays) and total_norm match the reference on all 3 test cases."
