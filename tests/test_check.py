@@ -687,8 +687,9 @@ def _package_cache(checker, reference):
         (check.rnn_forward, _package_cache(check.rnn_forward, rnn.rnn_forward)),
         (check.rnn_step_backward, lambda m: m.fn),
         (check.rnn_backward, lambda m: m.fn),
+        (check.numerical_gradient, lambda m: m.fn),
     ],
-    ids=["rnn_step_forward", "rnn_forward", "rnn_step_backward", "rnn_backward"],
+    ids=["rnn_step_forward", "rnn_forward", "rnn_step_backward", "rnn_backward", "numgrad"],
 )
 def test_every_catalogue_entry_is_rejected_with_its_own_hint(checker, wrap):
     catalogue = checker.catalogue()

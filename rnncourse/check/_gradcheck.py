@@ -13,13 +13,13 @@ from ..gradcheck import numerical_gradient as reference
 from ._harness import (
     CheckFailed,
     call,
-    checker,
     copy_tree,
     diagnose,
     expect_array,
     expect_unchanged,
     format_pair,
 )
+from ._named import Mistake, Probe, named_checker
 
 HINTS = [
     (TypeError, "NoneType", "when df is None, f returns a number: use the difference itself; "
@@ -104,6 +104,12 @@ def _cases():
     ]  # fmt: skip
 
 
+FALLBACK = (
+    "compare one entry by hand: `(f(x + h e_i) - f(x - h e_i)) / (2 * h)`, weighted by df when "
+    "df is given, with x restored after each entry."
+)
+
+
 def _variants(case, h):
     variants = [
         (hint, _estimate(case.f, case.x, case.df, h, s)) for s, hint in SCHEME_HINTS.items()
@@ -128,12 +134,55 @@ def _expect_restored(before, after):
     raise CheckFailed(
         f"x is not restored: after your function returned, x[{index}] is {now} "
         f"instead of {then} (off by {after[i] - before[i]:.1e}).",
-        "save `old = x[i]` before nudging x[i], and put it back with `x[i] = old` after the "
-        "two calls to f.",
+        RESTORE_HINT,
     )
 
 
-@checker("numerical_gradient")
+RESTORE_HINT = (
+    "save `old = x[i]` before nudging x[i], and put it back with `x[i] = old` after the "
+    "two calls to f."
+)
+
+
+def catalogue():
+    """The typical mistakes of numerical_gradient, each a small wrong implementation."""
+
+    def scheme(s):
+        return lambda f, x, df=None, h=1e-5: _estimate(f, x, df, h, s)
+
+    def ignore_df(f, x, df=None, h=1e-5):
+        return _estimate(f, x, None if df is None else np.ones_like(df), h, "central")
+
+    def not_restored(f, x, df=None, h=1e-5):
+        grad = reference(f, x, df, h)
+        x -= h  # left at x - h, as after the second call to f
+        return grad
+
+    cases = _cases()
+    return [Mistake(s, hint, scheme(s)) for s, hint in SCHEME_HINTS.items()] + [
+        Mistake("ignores df", cases[1].extra[0][0], ignore_df),
+        Mistake(
+            "ignores h", cases[3].extra[0][0], lambda f, x, df=None, h=1e-5: reference(f, x, df)
+        ),
+        Mistake("x not restored", RESTORE_HINT, not_restored),
+    ]
+
+
+def _probes():
+    """Cases 1, 2 and 4 (the closure of case 3 reads an array the probe would copy)."""
+
+    def make(k):
+        case = _cases()[k]
+        args = (case.f, case.x) if case.df is None else (case.f, case.x, case.df)
+        return args, {} if case.h is None else {"h": case.h}
+
+    return [Probe(lambda k=k: make(k), str(k)) for k in (0, 1, 3)]
+
+
+_CLOSURE_HINTS = {hint for hint, kind in _cases()[2].extra}
+
+
+@named_checker("numerical_gradient", catalogue, _probes)
 def numerical_gradient(fn):
     """Check ``fn(f, x, df=None, h=1e-5)`` against rnncourse.gradcheck.numerical_gradient."""
     for case in _cases():
@@ -153,5 +202,8 @@ def numerical_gradient(fn):
             (): "a single number: return one partial derivative per entry of x.",
         }
         expect_array(grad, "grad", case.x.shape, "shaped like x", shape_hints)
-        diagnose("grad", grad, expected, variants, case.where, case.fallback)
+        # only the closure case names a mistake here (zeros: a copy of x was nudged, which
+        # no other case can show); the catalogue names the rest when it explains every case
+        robust = [(hint, wrong) for hint, wrong in variants if hint in _CLOSURE_HINTS]
+        diagnose("grad", grad, expected, robust, case.where, case.fallback or FALLBACK)
     return "grad matches central differences on all 4 test cases."
