@@ -269,3 +269,14 @@ def test_how_far_the_marked_values_are_from_the_last_step():
     x, _ = data.adding_problem(20_000, 30, np.random.default_rng(0))
     second = np.argwhere(x[:, :, 1] == 1)[:, 1].reshape(-1, 2)[:, 1]
     assert (30 - 1 - second).max() == 14
+
+
+def test_copy_task_baseline_is_log_V():
+    quote("08", "its baseline is $\\log V$, guessing\nuniformly")
+    task = long_range.copy_task(3, 4, vocab=4)
+    batch = task.sample(64, np.random.default_rng(0))
+    scores = np.zeros(batch.x.shape[:2] + (task.K,))  # (N, T, K): the V symbols alike
+    scores[..., -1] = -1e9  # and never the blank
+    value, _ = long_range.LOSSES[task.loss](scores, batch.y, batch.mask)
+    assert value == pytest.approx(np.log(4)) and task.baseline == pytest.approx(np.log(4))
+    quote("08", "$S \\log_2 V$ bits")

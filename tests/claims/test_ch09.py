@@ -281,3 +281,13 @@ def test_recursive_random_walk_forecast_is_nearly_flat(models):
     truth = data.scaler.inverse(data.y_valid)
     spread = np.mean(path.max(axis=1) - path.min(axis=1))
     assert spread < 0.25 * np.mean(truth.max(axis=1) - truth.min(axis=1))
+
+
+def test_a_flat_target_broadcasts_to_N_by_N():
+    quote(
+        "09",
+        "numpy computes `y_hat - y` for y of shape\n  $(N,)$ without complaint, as an $(N, "
+        "N)$ array",
+    )
+    y_hat, y = np.zeros((5, 1)), np.arange(5.0)
+    assert (y_hat - y).shape == (5, 5)

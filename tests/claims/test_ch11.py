@@ -199,3 +199,22 @@ def test_training_the_three_translators_takes_a_few_minutes(models):
     quote("11", "Training three translators takes a few minutes")
     minutes = sum(float(m.info["train_seconds"]) for m in models.values()) / 60
     assert 2 <= minutes <= 10
+
+
+def test_which_state_asks(models):
+    quote(
+        "11",
+        "For Bahdanau they come from $s_{t-1}$, before character t is chosen; for "
+        "Luong\nfrom $s_t$",
+    )
+    rng = np.random.default_rng(0)
+    for label, depends_on_input in (("Bahdanau", False), ("Luong", True)):
+        model = models[label].model
+        H_dec, S = model.config["H_dec"], 6
+        enc = rng.standard_normal((1, S, 2 * model.config["H_enc"]))
+        s_prev = rng.standard_normal((1, H_dec))
+        K = len(dates.TARGET_VOCAB.tokens)
+        alphas = [
+            seq2seq.decoder_step_forward(model, np.eye(K)[[k]], s_prev, enc)[2] for k in (2, 7)
+        ]
+        assert np.allclose(alphas[0], alphas[1]) != depends_on_input  # the input y_{t-1}
