@@ -15,10 +15,11 @@ float32. With g the gradient, lr the learning rate and every operation element-w
 - :class:`Momentum` (classical momentum, Polyak 1964): ``v = mu * v - lr * g; p += v``.
   With ``nesterov=True`` (Nesterov 1983): ``p += mu * v - lr * g`` with the new v. This is
   the reparameterisation of Bengio, Boulanger-Lewandowski and Pascanu (2013, "Advances in
-  optimizing recurrent networks", section 3.5), which PyTorch's ``torch.optim.SGD(...,
-  nesterov=True)`` also computes: p is Sutskever et al.'s (2013) look-ahead point
-  ``theta + mu * v``, so the gradient is taken at p itself and the points visited are the
-  same as in Sutskever's form ``v = mu * v - lr * grad(theta + mu * v); theta += v``.
+  optimizing recurrent networks", their "simplified Nesterov momentum"), which PyTorch's
+  ``torch.optim.SGD(..., nesterov=True)`` also computes: p is Sutskever et al.'s (2013)
+  look-ahead point ``theta + mu * v``, so the gradient is taken at p itself and the points
+  visited are the same as in Sutskever's form
+  ``v = mu * v - lr * grad(theta + mu * v); theta += v``.
 - :class:`Adagrad` (Duchi et al. 2011), as in Karpathy's min-char-rnn:
   ``G += g**2; p -= lr * g / sqrt(G + eps)``. Note ``eps`` is *inside* the square root
   here, as in min-char-rnn; PyTorch and Keras put it outside.
