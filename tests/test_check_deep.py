@@ -255,3 +255,48 @@ def test_count_stub_and_wrong_types():
     assert not result and "None" in result.message
     result = check.lstm_param_count(lambda *a: 7)
     assert not result and "D_in" in result.hint
+
+
+# ---------------------------------------------------------------- catalogues
+
+
+def test_every_bidirectional_catalogue_entry_is_rejected_with_its_own_hint():
+    catalogue = check.bidirectional_forward.catalogue()
+    assert len(catalogue) >= 90  # every single mistake and every pair of two kinds
+    for mistake in catalogue:
+        result = check.bidirectional_forward(lambda *a, m=mistake, **k: (m.fn(*a, **k), None))
+        assert not result.passed, mistake.key
+        assert result.hint == mistake.hint, (mistake.key, result)
+
+
+def test_every_count_catalogue_entry_is_rejected_with_its_own_hint():
+    catalogue = check.lstm_param_count.catalogue()
+    assert len(catalogue) == 7
+    for mistake in catalogue:
+        result = check.lstm_param_count(mistake.fn)
+        assert not result.passed, mistake.key
+        assert result.hint == mistake.hint, (mistake.key, result)
+
+
+def test_a_count_that_matches_a_mistake_on_one_case_only_is_not_named():
+    # no biases on the first configuration only: a coincidence on one case must not name it
+    def odd(D, H, L, bidirectional=False, two_biases=False):
+        right = _deep._formula(D, H, L, bidirectional, two_biases)
+        return right - 4 * H * (2 * L) if (D, H, L) == (4, 6, 2) and not two_biases else right
+
+    result = check.lstm_param_count(odd)
+    assert not result.passed
+    assert result.hint not in {m.hint for m in check.lstm_param_count.catalogue()}
+    assert "times 4H = 24" in result.hint, result
+
+
+def test_a_wrong_half_is_localised():
+    def backward_half_scaled(x, s0f, s0b, pf, pb, cell="rnn"):
+        h, cache = deep.bidirectional_forward(x, s0f, s0b, pf, pb)
+        H = s0f.shape[1]
+        h = h.copy()
+        h[:, :, H:] *= 0.9
+        return h, cache
+
+    result = check.bidirectional_forward(backward_half_scaled)
+    assert not result.passed and "Only the block of backward" in result.hint, result

@@ -20,14 +20,13 @@ from .. import deep, interop
 from ._harness import (
     CheckFailed,
     call,
-    checker,
     copy_tree,
     describe,
-    diagnose,
     expect_array,
     expect_tuple,
     expect_unchanged,
 )
+from ._named import Mistake, Probe, compare, named_checker
 
 PARAMS_HINT = (KeyError, "", "each params dict has the keys 'W_xh', 'W_hh' and 'b_h'.")
 
@@ -208,7 +207,54 @@ def _bidirectional_variants(prob):
     return variants
 
 
-@checker("bidirectional_forward")
+def _variant_choices():
+    """(hint, choices) of :func:`_bidirectional_variants`, in the same order."""
+    right = [kind[0][0] for kind in _KINDS]
+    out = []
+    for count in (1, 2):
+        for kinds in combinations(range(len(_KINDS)), count):
+            for wrongs in product(*(_KINDS[k][1:] for k in kinds)):
+                choices = list(right)
+                for k, (choice, _) in zip(kinds, wrongs, strict=True):
+                    choices[k] = choice
+                hints = [hint for _, hint in wrongs]
+                hint = hints[0] if count == 1 else f"two mistakes: (1) {hints[0]} (2) {hints[1]}"
+                out.append((hint, choices))
+    return out
+
+
+def bidirectional_catalogue():
+    """Every single mistake and every pair of two kinds, each a small wrong layer."""
+
+    def entry(hint, choices):
+        def fn(x, state0_fwd, state0_bwd, params_fwd, params_bwd, cell="rnn"):
+            prob = Problem(x, state0_fwd, state0_bwd, params_fwd, params_bwd, "")
+            return _layer(prob, *choices, {})
+
+        return Mistake(" + ".join(map(str, choices)), hint, fn)
+
+    return [entry(hint, choices) for hint, choices in _variant_choices()]
+
+
+def _bidirectional_probes():
+    return [
+        Probe(lambda p=p: ((p.x, p.state0_fwd, p.state0_bwd, p.params_fwd, p.params_bwd), {}))
+        for p in problems()
+    ]
+
+
+def _h_only(out):
+    return out[0]
+
+
+def _bidirectional_meaning(wrong, right):
+    return (
+        "Compare the forward half `h[:, :, :H]` with `rnn_forward(x, state0_fwd, params_fwd)[0]` "
+        "and the backward half with the reversed run, one at a time."
+    )
+
+
+@named_checker("bidirectional_forward", bidirectional_catalogue, _bidirectional_probes, _h_only)
 def bidirectional_forward(fn):
     """Check ``fn(x, state0_fwd, state0_bwd, params_fwd, params_bwd) -> (h, cache)`` for
     the tanh RNN cell; only h (N, T, 2H) is compared."""
@@ -241,11 +287,14 @@ def bidirectional_forward(fn):
         expected, _ = deep.bidirectional_forward(
             prob.x, prob.state0_fwd, prob.state0_bwd, prob.params_fwd, prob.params_bwd
         )
-        fallback = (
-            "compare the forward half `h[:, :, :H]` with `rnn_forward(x, state0_fwd, "
-            "params_fwd)[0]` first, then the backward half on its own."
+        compare(
+            {"h": h},
+            {"h": expected},
+            prob.where,
+            axes={"h": ("N", "T", "2H")},
+            gates={"h": ("forward", "backward")},
+            meaning=_bidirectional_meaning,
         )
-        diagnose("h", h, expected, _bidirectional_variants(prob), prob.where, fallback)
     return "h matches the reference on all 3 test cases."
 
 
@@ -328,7 +377,49 @@ def _count_variants(case):
     ]
 
 
-@checker("lstm_param_count")
+_COUNT_MISTAKES = (
+    ("narrow upper layers", {"wide": False}),
+    ("every layer reads D", {"input_D": True}),
+    ("one gate", {"gates": 1}),
+    ("one direction", {"directions": False}),
+    ("bias count swapped", "swap"),
+    ("no biases", {"biases": 0}),
+    ("no recurrent weights", {"recurrent": False}),
+)
+
+
+def count_catalogue():
+    """The typical mistakes of lstm_param_count, each a small wrong implementation."""
+    hints = [hint for hint, _ in _count_variants(_COUNT_CASES[0])]
+
+    def entry(key, hint, kw):
+        def fn(D, H, L, bidirectional=False, two_biases=False):
+            extra = {"biases": 1 if two_biases else 2} if kw == "swap" else kw
+            return _formula(D, H, L, bidirectional, two_biases, **extra)
+
+        return Mistake(key, hint, fn)
+
+    return [entry(key, hint, kw) for (key, kw), hint in zip(_COUNT_MISTAKES, hints, strict=True)]
+
+
+def _count_probes():
+    return [Probe(lambda c=c: (c, {})) for c in _COUNT_CASES]
+
+
+def _count_fallback(got, expected, H):
+    """Say how far off the count is, in units that point at a part of the formula."""
+    diff = int(got) - expected
+    text = f"your count is {abs(diff)} too {'large' if diff > 0 else 'small'}"
+    if diff % (4 * H) == 0:
+        text += f", {abs(diff) // (4 * H)} times 4H = {4 * H} (one column of 4H per input, "
+        text += "state unit or bias vector)"
+    return (
+        f"{text}. Count per layer and direction: W_x (D_in, 4H), W_h (H, 4H) and the bias "
+        "vectors; D_in is D for the first layer, H or 2H above it."
+    )
+
+
+@named_checker("lstm_param_count", count_catalogue, _count_probes)
 def lstm_param_count(fn):
     """Check ``fn(D, H, L, bidirectional, two_biases) -> int`` on six configurations."""
     for D, H, L, bidirectional, two_biases in _COUNT_CASES:
@@ -344,12 +435,5 @@ def lstm_param_count(fn):
         if got == expected:
             continue
         message = f"the count is wrong{where}: you returned {int(got)}, expected {expected}."
-        for hint, wrong in _count_variants(case):
-            if wrong == got and wrong != expected:
-                raise CheckFailed(message, hint)
-        raise CheckFailed(
-            message,
-            "count per layer and direction: W_x (D_in, 4H), W_h (H, 4H) and the bias "
-            "vectors; D_in is D for the first layer, H or 2H above it.",
-        )
+        raise CheckFailed(message, _count_fallback(got, expected, H))
     return "the counts match the package's arrays (and PyTorch's) on all 6 configurations."
