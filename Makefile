@@ -12,7 +12,7 @@ SOLUTIONS := $(sort $(wildcard solutions/[0-9]*.ipynb))
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 .PHONY: setup lab lab-instructor test lint format unit notebooks-test exercises notebooks torch torch-check bench mutants clean \
-	test-browser test-classroom html
+	test-browser test-classroom html lite test-lite
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "rnncourse needs Python 3.10 or newer; run: make $(MAKECMDGOALS) PYTHON=python3.12")'
@@ -102,6 +102,17 @@ test-classroom: $(BROWSER_STAMP) /usr/bin/chromium
 # build fetches the widget JavaScript with npm (cached in artifacts/vendor/).
 html: setup
 	$(PY) tools/build_site.py
+
+# The course in the browser with no server (JupyterLite + Pyodide): artifacts/lite/site/.
+# Build tools in artifacts/lite/venv (the lite extra); Pyodide release from npm (cached).
+# Serve it: $(PY) tools/build_lite.py --serve (http://127.0.0.1:8000/).
+lite: setup
+	$(PY) tools/build_lite.py
+
+# That site offline: the kernel from a local Pyodide core, piplite installs, widgets draw
+# (tests/lite/run_lite.py, in headless Chromium like test-browser).
+test-lite: $(BROWSER_STAMP) /usr/bin/chromium
+	$(PY) tests/lite/run_lite.py
 
 # Speed: training steps against min-char-rnn and PyTorch (if installed), memory, widgets,
 # notebooks. Takes a few minutes; README's "Performance" section shows its numbers.
