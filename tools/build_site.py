@@ -57,10 +57,11 @@ URLS = {
 
 STATIC_NOTE = (
     "This is a static copy of {what}: code, printed output and figures are as they were "
-    "when the site was built. Plotly figures still zoom and show values on hover. The "
-    "explorers' and quizzes' sliders, buttons and text boxes need a running Python kernel: "
-    "here they show their first state and moving them changes nothing else. To use them, open "
-    "the notebook in JupyterLab (<code>make lab</code>, or your class's JupyterHub)."
+    "when the site was built. Plotly figures still zoom and show values on hover, and the "
+    "quiz at the end grades your answers right here. The explorers' sliders, buttons and "
+    "text boxes need a running Python kernel: here they show their first state and moving "
+    "them changes nothing else. To use them, open the notebook in JupyterLab "
+    "(<code>make lab</code>, or your class's JupyterHub)."
 )
 
 PAGE_TEMPLATE = """{%- extends 'index.html.j2' -%}
