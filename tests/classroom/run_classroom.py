@@ -359,6 +359,7 @@ def give_notebooks(name, home):
 
 
 def login(context, hub, name, password):
+    """Log in on the hub's login page; the page, in ``name``'s lab."""
     page = context.new_page()
     page.goto(f"{hub.base}/hub/login")
     page.fill("#username_input", name)
@@ -366,6 +367,20 @@ def login(context, hub, name, password):
     page.click("#login_submit")
     page.wait_for_url(re.compile(rf"/user/{name}/lab"), timeout=60_000)
     return page
+
+
+def login_refused(context, hub, name, password):
+    """True when the hub refuses ``password`` for ``name`` (its login page says so)."""
+    page = context.new_page()
+    try:
+        page.goto(f"{hub.base}/hub/login")
+        page.fill("#username_input", name)
+        page.fill("#password_input", password)
+        page.click("#login_submit")
+        page.wait_for_load_state("load")
+        return "/hub/login" in page.url and "Invalid username or password" in page.content()
+    finally:
+        page.close()
 
 
 def open_and_run(page, hub, name, chapter, timeout=180):
@@ -480,8 +495,19 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped by SIGTERM"))
     results = Results()
     started = time.monotonic()
-    install.main()
+    try:
+        install.main()
+    except (OSError, subprocess.CalledProcessError) as error:
+        results.check("the classroom venv and the proxy install", False, str(error))
+        print(f"classroom: {results.passed} passed, {len(results.failed)} failed")
+        return 1
     print(f"installed in {time.monotonic() - started:.0f} s", flush=True)
+    imported = subprocess.run(
+        [str(install.BIN / "python"), "-c", "import rnncourse.check, rnncourse.viz"],
+        capture_output=True, text=True, cwd="/",
+    )  # fmt: skip
+    results.check("the course imports in the classroom venv", imported.returncode == 0,
+                  imported.stderr[-2000:])  # fmt: skip
 
     accounts = Accounts()
     for name in Accounts.stale():  # left by an interrupted run
@@ -554,10 +580,16 @@ def run_students(hub, accounts, homes, exchange, results, figures):
         contexts, pages = {}, {}
         figures["memory"] = {}
         # --- each student: log in, run a chapter, no instructor tools
+        names = list(STUDENTS)
         for name, (_, chapter) in STUDENTS.items():
             contexts[name] = browser.new_context(viewport=run_browser.VIEWPORT)
+            classmate = names[(names.index(name) + 1) % len(names)]
+            refused = login_refused(contexts[name], hub, name, accounts.passwords[classmate])
+            results.check(f"the hub refuses {name} with a classmate's password", refused)
             page = pages[name] = login(contexts[name], hub, name, accounts.passwords[name])
             results.check(f"{name} logs in with their password and lands in their lab", True)
+            admin = page.request.get(f"{hub.base}/hub/admin").status
+            results.check(f"{name} cannot open the hub's admin page", admin == 403, str(admin))
             path, report = open_and_run(page, hub, name, chapter)
             results.check(f"{name} runs {path} without errors", not report.problems,
                           "\n".join(report.problems))  # fmt: skip
@@ -634,6 +666,7 @@ def run_students(hub, accounts, homes, exchange, results, figures):
         # --- the instructor collects and autogrades
         for step in ("collect", "autograde"):
             out = as_user(INSTRUCTOR, "nbgrader", step, ASSIGNMENT, cwd=course, env=teacher_env)
+            log = out.stdout[-1500:] + out.stderr[-2500:]
             results.check(f"the instructor runs nbgrader {step}", out.returncode == 0,
                           out.stdout[-2000:] + out.stderr[-3000:])  # fmt: skip
             if step == "collect":
@@ -650,11 +683,12 @@ def run_students(hub, accounts, homes, exchange, results, figures):
                    "none": set()}[amount]  # fmt: skip
             want = expected_scores(solution, ids)
             got = grades.get(name, {}).get("cells")
+            detail = f"{grades.get(name)}\nautograde's log ends:\n{log}"
             results.check(
                 f"{name} ({amount} answer) scores {sum(want.values())}/"
                 f"{len(want)} cell by cell: {want}",
                 got == want,
-                str(grades.get(name)),
+                detail,
             )
         figures["scores"] = {n: (g["score"], g["max_score"]) for n, g in grades.items()}
         browser.close()
