@@ -16,7 +16,15 @@ import numpy as np
 from .. import lstm
 from ._harness import CheckFailed, call, copy_tree, expect_array, expect_tuple, expect_unchanged
 from ._lstm import CACHE_FIELDS, KEYS, PARAMS_HINT, _check_grads
-from ._named import Mistake, Probe, check_step_cache, compare, named_checker
+from ._named import (
+    Mistake,
+    Probe,
+    check_float32,
+    check_step_cache,
+    compare,
+    named_checker,
+    to_float32,
+)
 
 SEQ_CACHE_HINT = (
     "the cache is an LSTMCache with the fields `steps` (one LSTMStepCache per time step, "
@@ -250,7 +258,14 @@ def lstm_forward(fn):
             meaning=_forward_meaning,
         )
         check_sequence_cache(cache, prob.x, prob.h0, prob.c0, prob.params, prob.dh, prob.where)
-    return "h and the cache match the reference on all 4 test cases (T = 1 and N = 1 included)."
+    prob = problems()[0]
+    args = (prob.x, prob.h0, prob.c0, prob.params)
+    want, _ = lstm.lstm_forward(*to_float32(args))
+    check_float32(fn, args, (want,), ("h",), hints=[PARAMS_HINT])
+    return (
+        "h and the cache match the reference on all 4 test cases (T = 1 and N = 1 included), "
+        "and h with float32 inputs."
+    )
 
 
 # ---------------------------------------------------------------- lstm_backward
@@ -458,4 +473,12 @@ def lstm_backward(fn):
             sizes=_sizes(prob),
             meaning=_backward_meaning,
         )
-    return "dx, dh0, dc0 and all three gradients match the reference on all 4 test cases."
+    prob = problems()[0]
+    _, cache32 = lstm.lstm_forward(*to_float32((prob.x, prob.h0, prob.c0, prob.params)))
+    dh32 = prob.dh.astype(np.float32)
+    want = lstm.lstm_backward(dh32, cache32)
+    check_float32(fn, (dh32, cache32), want, ("dx", "dh0", "dc0", "grads"))
+    return (
+        "dx, dh0, dc0 and all three gradients match the reference on all 4 test cases, and "
+        "with float32 inputs."
+    )

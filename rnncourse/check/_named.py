@@ -20,7 +20,7 @@ import numpy as np
 
 from ..gradcheck import rel_error
 from ._catalogue import Mistake, Probe, find_mistake, pattern
-from ._harness import TOL, CheckFailed, checker, describe, format_pair
+from ._harness import TOL, CheckFailed, call, checker, copy_tree, describe, format_pair
 from ._result import CheckResult
 
 __all__ = ["Mistake", "Probe", "check_step_cache", "compare", "named_checker", "projected"]
@@ -194,8 +194,7 @@ def check_step_cache(cache, want, where, kind, fields, step=""):
         hint = f"cache.{field} must hold {fields[field]}."
         if not others and type(got) is not type(right):
             hint += (
-                f" It holds {describe(got)}: are the fields in the order "
-                f"{', '.join(kind._fields)}?"
+                f" It holds {describe(got)}: are the fields in the order {', '.join(kind._fields)}?"
             )
         if others:
             hint += (
@@ -207,3 +206,42 @@ def check_step_cache(cache, want, where, kind, fields, step=""):
             "would get a wrong input from it.",
             hint,
         )
+
+
+def to_float32(value):
+    if isinstance(value, np.ndarray) and value.dtype == np.float64:
+        return value.astype(np.float32)
+    if isinstance(value, dict):
+        return {k: to_float32(v) for k, v in value.items()}
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return type(value)._make(to_float32(v) for v in value)
+    if isinstance(value, list | tuple):
+        return type(value)(to_float32(v) for v in value)
+    return value
+
+
+def check_float32(fn, args, want, labels, hints=()):
+    """``fn(*args)`` on float32 copies of ``args`` must give ``want`` (the package's float32
+    outputs, one per label) to float32 precision, as float32 or float64 arrays."""
+    out = call(fn, *to_float32(copy_tree(args)), hints=hints)
+    outs = out if isinstance(out, tuple | list) else (out,)
+    for label, got, right in zip(labels, outs, want, strict=False):
+        if isinstance(right, dict):
+            pairs = [(f"{label}[{k!r}]", got.get(k) if isinstance(got, dict) else None, v)
+                     for k, v in right.items()]  # fmt: skip
+        else:
+            pairs = [(label, got, right)]
+        for name, g, r in pairs:
+            ok = (
+                isinstance(g, np.ndarray)
+                and g.dtype in (np.float32, np.float64)
+                and g.shape == r.shape
+                and np.allclose(g, r, rtol=1e-3, atol=1e-5)
+            )
+            if not ok:
+                what = describe(g) if not isinstance(g, np.ndarray) else f"dtype {g.dtype}"
+                raise CheckFailed(
+                    f"with float32 inputs, {name} is wrong ({what}); with float64 it is right.",
+                    "keep the inputs' dtype: make new arrays with `dtype=x.dtype` or "
+                    "`np.zeros_like(...)`, and do not round or cast to an integer type.",
+                )

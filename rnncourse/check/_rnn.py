@@ -21,7 +21,15 @@ from ._harness import (
     expect_tuple,
     expect_unchanged,
 )
-from ._named import Mistake, Probe, check_step_cache, compare, named_checker
+from ._named import (
+    Mistake,
+    Probe,
+    check_float32,
+    check_step_cache,
+    compare,
+    named_checker,
+    to_float32,
+)
 
 KEYS = ("W_xh", "W_hh", "b_h")
 PARAMS_HINT = (KeyError, "", "params is a dict with the keys 'W_xh', 'W_hh' and 'b_h'.")
@@ -445,4 +453,10 @@ def rnn_forward(fn):
     prob = problems()[1]
     where = ' with activation="relu"' + prob.where
     _check_activation(fn, (prob.x, prob.h0, prob.params), rnn.rnn_forward, "h", where)
-    return 'h and the cache match the reference on all 3 test cases, and with activation="relu".'
+    args = (prob.x, prob.h0, prob.params)
+    want, _ = rnn.rnn_forward(*to_float32(args))
+    check_float32(fn, args, (want,), ("h",), hints=[PARAMS_HINT])
+    return (
+        'h and the cache match the reference on all 3 test cases, with activation="relu", '
+        "and with float32 inputs."
+    )

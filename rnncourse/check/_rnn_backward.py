@@ -16,7 +16,7 @@ from ._harness import (
     expect_tuple,
     expect_unchanged,
 )
-from ._named import Mistake, Probe, compare, named_checker
+from ._named import Mistake, Probe, check_float32, compare, named_checker, to_float32
 from ._rnn import KEYS, PARAMS_HINT, SEQ_CACHE_HINT, STEP_CACHE_HINT, problems
 
 # ---------------------------------------------------------------- rnn_step_backward
@@ -386,7 +386,11 @@ def rnn_backward(fn):
             sizes={"T": T},
             meaning=_backward_meaning,
         )
+    prob = problems()[1]
+    _, cache32 = rnn.rnn_forward(*to_float32((prob.x, prob.h0, prob.params)))
+    dh32 = prob.dh.astype(np.float32)
+    check_float32(fn, (dh32, cache32), rnn.rnn_backward(dh32, cache32), ("dx", "dh0", "grads"))
     return (
         "dx, dh0 and all three gradients match the reference on all 5 test cases "
-        "(N = 1 and T = 1 included)."
+        "(N = 1 and T = 1 included), and with float32 inputs."
     )
