@@ -336,3 +336,28 @@ def test_every_additive_catalogue_entry_gets_its_own_hint(mistake):
     result = check.additive_score(mistake.fn)
     assert not result, mistake.key
     assert result.hint == mistake.hint, (mistake.key, repr(result))
+
+
+@pytest.mark.parametrize("mistake", check.luong_general_score.catalogue, ids=lambda m: m.key)
+def test_every_general_forward_catalogue_entry_gets_its_own_hint(mistake):
+    result = check.luong_general_score(mistake.fn)
+    assert not result, mistake.key
+    assert result.hint == mistake.hint, (mistake.key, repr(result))
+
+
+@pytest.mark.parametrize(
+    "checker, forward, mistake",
+    [
+        (check.additive_score, attention.additive_score_forward, m)
+        for m in check.additive_score.second[1]
+    ]
+    + [
+        (check.luong_general_score, attention.general_score_forward, m)
+        for m in check.luong_general_score.second[1]
+    ],
+    ids=lambda v: getattr(v, "key", ""),
+)
+def test_every_backward_catalogue_entry_gets_its_own_hint(checker, forward, mistake):
+    result = checker(forward, mistake.fn)
+    assert not result and "backward" in result.message, mistake.key
+    assert result.hint == mistake.hint, (mistake.key, repr(result))

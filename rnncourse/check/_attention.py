@@ -340,6 +340,35 @@ def _additive_probes():
     return [Probe(lambda p=p: ((p.q, p.k, p.params), {})) for p in additive_problems()]
 
 
+def _backward_mistake(make, mistake, hint, keys):
+    def fn(dscores, cache):
+        out = make(dscores, cache, mistake)
+        return out["dq"], out["dk"], {key: out[f"grads[{key!r}]"] for key in keys}
+
+    return Mistake(mistake, hint, fn)
+
+
+def _one_transposed(make, key, keys):
+    """A backward step with only grads[key] transposed (the catalogue's "dW_transposed"
+    transposes every weight gradient)."""
+    hint = ADDITIVE_BACKWARD_MISTAKES["dW_transposed"]
+
+    def fn(dscores, cache):
+        out = make(dscores, cache)
+        grads = {k: out[f"grads[{k!r}]"] for k in keys}
+        grads[key] = grads[key].T
+        return out["dq"], out["dk"], grads
+
+    return Mistake(f"only d{key} transposed", hint, fn)
+
+
+def _backward_probes(problems, forward):
+    def make(prob):
+        return (prob.dscores, forward(prob.q, prob.k, prob.params)[1]), {}
+
+    return [Probe(lambda p=p: make(p)) for p in problems()]
+
+
 additive_score = with_catalogue(
     _additive_score,
     _additive_probes,
@@ -347,6 +376,15 @@ additive_score = with_catalogue(
     attention.additive_score_forward,
     lambda hint: hint in {h for h, _ in ADDITIVE_HINTS.values()},
     view=lambda out: out[0],
+    second=(
+        lambda: _backward_probes(additive_problems, attention.additive_score_forward),
+        [
+            _backward_mistake(_additive_backward, k, h, ("W_q", "W_k", "v"))
+            for k, h in ADDITIVE_BACKWARD_MISTAKES.items()
+        ]
+        + [_one_transposed(_additive_backward, key, ("W_q", "W_k", "v")) for key in ("W_q", "W_k")],
+        attention.additive_score_backward,
+    ),
 )
 
 
@@ -461,7 +499,7 @@ def _general_body(forward, backward):
     return "scores, dq, dk and the gradient of W_a match on all 3 test cases."
 
 
-def luong_general_score(forward, backward=None):
+def _luong_general_score(forward, backward=None):
     """Check Luong's general score.
 
     - ``forward(q, k, params) -> (scores, cache)`` with q (N, H_q), k (N, S, H_k), params
@@ -672,5 +710,46 @@ masked_context = with_catalogue(
         hint == h
         for p in context_problems()
         for h, _ in _alpha_variants(p) + _context_variants(p, p.mask)
+    ),
+)
+
+
+GENERAL_FORWARD_HINTS = {
+    "softmax": SOFTMAX_TOO_EARLY,
+    "W_a transposed": TRANSPOSED_W_A,
+    "W_a missing": (
+        "W_a is missing: that is Luong's *dot* score `q k_s^T`; the general score is `q W_a k_s^T`."
+    ),
+}
+
+
+def _general_by_hand(q, k, params, *, key=None):
+    W_a = params["W_a"].T if key == "W_a transposed" else params["W_a"]
+    qW = q if key == "W_a missing" else q @ W_a
+    scores = np.einsum("nh,nsh->ns", qW, k)
+    return (softmax(scores, axis=1) if key == "softmax" else scores), None
+
+
+def _general_probes():
+    return [Probe(lambda p=p: ((p.q, p.k, p.params), {})) for p in general_problems()]
+
+
+luong_general_score = with_catalogue(
+    _luong_general_score,
+    _general_probes,
+    [
+        Mistake(key, hint, lambda q, k, p, key=key: _general_by_hand(q, k, p, key=key))
+        for key, hint in GENERAL_FORWARD_HINTS.items()
+    ],
+    attention.general_score_forward,
+    lambda hint: hint in set(GENERAL_FORWARD_HINTS.values()),
+    view=lambda out: out[0],
+    second=(
+        lambda: _backward_probes(general_problems, attention.general_score_forward),
+        [
+            _backward_mistake(_general_backward, k, h, ("W_a",))
+            for k, h in GENERAL_BACKWARD_MISTAKES.items()
+        ],
+        attention.general_score_backward,
     ),
 )

@@ -35,6 +35,13 @@ COPY_HINT = (
 )
 
 
+ONE_CASE_HINT = (
+    "on this test case your output is what a known mistake gives, but not on every test case, "
+    "so it is probably something else. Compare the element named above by hand, and run the "
+    "smallest case (N = 1, T = 1) to see where it starts."
+)
+
+
 class Mistake(NamedTuple):
     """One typical mistake: ``fn`` is a small wrong implementation, ``hint`` what to say."""
 
@@ -168,7 +175,8 @@ def outcomes(fn, probes, view=None):
         except Exception:
             return _Raised("view")
 
-    return [o._replace(out=part(o.out)) for o in found]
+    # the viewed part is compared; what the rest (a cache) shares with the inputs is not
+    return [o._replace(out=part(o.out), aliased=False) for o in found]
 
 
 def _undefined(outcome):
@@ -204,7 +212,9 @@ def find_mistake(fn, probes, catalogue, reference=None, view=None):
     return None
 
 
-def with_catalogue(check, probes, catalogue, reference=None, one_case_hints=None, view=None):
+def with_catalogue(
+    check, probes, catalogue, reference=None, one_case_hints=None, view=None, second=None
+):
     """Wrap ``check`` so that a mistake is named only when it explains every probe.
 
     ``probes`` is a list of :class:`Probe` (or a function returning one), ``catalogue`` a list
@@ -216,7 +226,8 @@ def with_catalogue(check, probes, catalogue, reference=None, one_case_hints=None
     (a mask that changes over time, an exception) stay. The wrapped checker keeps ``check``'s
     name and docstring and gains the attributes ``catalogue``, ``probes`` and ``reference``
     (the tests and ``make mutants`` use them). ``view`` picks the compared part of an output
-    (see :func:`outcomes`).
+    (see :func:`outcomes`). ``second`` is ``(probes, catalogue, reference)`` for a checker's
+    optional second function (a backward pass): used when that one is given and fails.
     """
     if one_case_hints is None:
         one_case_hints = {m.hint for m in catalogue}
@@ -230,8 +241,10 @@ def with_catalogue(check, probes, catalogue, reference=None, one_case_hints=None
 
     def run(fn, *more):
         result = check(fn, *more)
-        if result or more or not callable(fn):
+        if result or not callable(fn):
             return result
+        if more:
+            return _second(result, more[0])
         try:
             plist = probes() if callable(probes) else probes
             found = find_mistake(fn, plist, catalogue, reference, view)
@@ -241,14 +254,23 @@ def with_catalogue(check, probes, catalogue, reference=None, one_case_hints=None
             hint = result.hint if result.hint and found.hint in result.hint else found.hint
             return CheckResult(False, result.name, result.message, hint)
         if result.hint and by_one_case(result.hint):
-            return CheckResult(
-                False,
-                result.name,
-                result.message,
-                "on this test case your output is what a known mistake gives, but not on "
-                "every test case, so it is probably something else. Compare the element named "
-                "above by hand, and run the smallest case (N = 1, T = 1) to see where it starts.",
-            )
+            return CheckResult(False, result.name, result.message, ONE_CASE_HINT)
+        return result
+
+    def _second(result, fn2):
+        if second is None or not callable(fn2) or "backward" not in result.message:
+            return result
+        probes2, catalogue2, reference2 = second
+        try:
+            found = find_mistake(fn2, probes2() if callable(probes2) else probes2, catalogue2,
+                                 reference2)  # fmt: skip
+        except Exception:
+            return result
+        if found is not None:
+            hint = result.hint if result.hint and found.hint in result.hint else found.hint
+            return CheckResult(False, result.name, result.message, hint)
+        if result.hint in {m.hint for m in catalogue2}:
+            return CheckResult(False, result.name, result.message, ONE_CASE_HINT)
         return result
 
     run.__name__ = getattr(check, "__name__", "checker")
@@ -257,6 +279,7 @@ def with_catalogue(check, probes, catalogue, reference=None, one_case_hints=None
     run.catalogue = catalogue
     run.probes = probes
     run.reference = reference
+    run.second = second
     return run
 
 
