@@ -16,7 +16,7 @@ rewritten, its test fails until the claim and the test are brought back together
 """
 
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import nbformat
@@ -28,7 +28,7 @@ def _fold(text):
     return re.sub(r"\s+", " ", text).strip()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _markdown_cells(chapter, folder):
     matches = sorted((ROOT / folder).glob(f"{chapter}_*.ipynb"))
     if len(matches) != 1:

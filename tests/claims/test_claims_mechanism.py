@@ -1,4 +1,4 @@
-"""The claims mechanism itself: a quote that is not in the chapter fails; every chapter has claims."""
+"""The claims mechanism: a quote the chapter does not hold fails; every chapter has claims."""
 
 from pathlib import Path
 
