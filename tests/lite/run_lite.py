@@ -139,19 +139,21 @@ def check_site(base, problems, timings):
         # a chapter in the lab: the kernel must start from the local Pyodide
         start = time.perf_counter()
         page.goto(f"{base}lab/index.html?path={CHAPTER}")
-        status = page.locator(".jp-Notebook-ExecutionIndicator, .jp-KernelStatus")
         try:
+            # the indicator says idle before a kernel exists: wait for the kernel's name too
             page.wait_for_function(
                 """() => {
+                  const name = document.querySelector('.jp-NotebookPanel-toolbar .jp-KernelName');
                   const el = document.querySelector('.jp-Notebook-ExecutionIndicator');
-                  return el && el.getAttribute('data-status') === 'idle';
+                  return name && name.innerText.includes('Pyodide')
+                    && el && el.getAttribute('data-status') === 'idle'
+                    && document.body.innerText.includes('Python (Pyodide) | Idle');
                 }""",
                 timeout=120_000,
             )
             timings["chapter kernel idle"] = time.perf_counter() - start
         except Exception as err:  # noqa: BLE001 - reported below
             problems.append(f"{CHAPTER}: the kernel did not become idle: {err}")
-            print(status.all_inner_texts())
         page.screenshot(path=str(SHOTS / "lite_chapter.png"))
 
         # the REPL: installs and widgets
