@@ -91,6 +91,7 @@ def main():
     if os.geteuid() != 0:
         print("the classroom test creates Unix accounts: run it as root (CI does)")
         return 1
+    os.umask(0o022)  # what pip writes into the venv must be readable by every account
     print(f"installing into {VENV} and {NODE_DIR.relative_to(ROOT)}", flush=True)
     install_venv()
     install_proxy()
