@@ -315,9 +315,17 @@ def _perplexity(fn):
         want = charlm.perplexity(case.p_true)
         if abs(got - want) <= TOL * (abs(got) + abs(want)):
             continue
+        ln_ratio = np.log(got) / np.log(want) if got > 0 and want != 1 else None
+        if ln_ratio is not None and np.isclose(ln_ratio, case.p_true.size, rtol=1e-9):
+            found = f"log(yours) is M = {case.p_true.size} times log(perplexity): a sum over the "
+            found += "tokens where the mean was meant? "
+        elif ln_ratio is not None and np.isclose(ln_ratio, round(ln_ratio), rtol=1e-9):
+            found = f"log(yours) is {round(ln_ratio)} times log(perplexity). "
+        else:
+            found = f"yours is {got / want:.4g} times the right value. "
         hint = next(
             (h for h, w in _perplexity_variants(case.p_true) if abs(got - w) <= TOL * abs(w)),
-            "perplexity is `np.exp(-np.mean(np.log(p_true)))`: the exp of the mean loss.",
+            found + "Perplexity is `np.exp(-np.mean(np.log(p_true)))`: the exp of the mean loss.",
         )
         yours, right = format_pair(got, want)
         raise CheckFailed(f"the perplexity is {yours}{case.where}, expected {right}.", hint)
