@@ -95,14 +95,12 @@ def reference_file(name):
         raise TypeError(
             f"name must be a str such as 'lstm_2layer_bidirectional', got {type(name).__name__}"
         )
-    _require_dir()
-    path = REFERENCE_DIR / f"{name}.npz"
-    if not path.is_file():
+    names = reference_names()
+    if name not in names:  # also keeps "../x" from reaching outside the folder
         raise ValueError(
-            f"no reference configuration {name!r}; the stored ones are: "
-            f"{', '.join(reference_names())}."
+            f"no reference configuration {name!r}; the stored ones are: {', '.join(names)}."
         )
-    return path
+    return REFERENCE_DIR / f"{name}.npz"
 
 
 def torch_installed():

@@ -115,6 +115,8 @@ def test_reference_file_bad_names():
         reference_file(3)
     with pytest.raises(ValueError, match=r"no reference configuration 'lstm9'.*gru_2layer"):
         reference_file("lstm9")
+    with pytest.raises(ValueError, match="no reference configuration '../weights/dates_luong'"):
+        reference_file("../weights/dates_luong")
 
 
 def test_live_path_needs_no_test_script():
