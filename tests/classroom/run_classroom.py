@@ -405,7 +405,7 @@ NBGRADER_MENU = """() => Array.from(document.querySelectorAll('.lm-Menu .lm-Menu
 
 
 def nbgrader_menu(page):
-    """The items of the Nbgrader menu ([] if there is no such menu)."""
+    """The items of the Nbgrader menu (None if there is no such menu)."""
     menu = page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Nbgrader$"))
     if menu.count() == 0:
         return None
