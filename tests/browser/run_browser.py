@@ -97,8 +97,9 @@ class Report:
 def prepare_root(tmp, notebooks):
     """Copy the notebooks, outputs cleared, into ``tmp/notebooks``; link the other folders.
 
-    The chapters read a few files by relative path (e.g. ``../tests/torch_reference``), so the
-    repository's other top-level folders are linked beside the copy, read-only in effect.
+    The chapters link to other folders by relative path (``../exercises/``, ``../solutions/``;
+    the files they read come from the package), so the repository's other top-level folders
+    are linked beside the copy, read-only in effect.
     """
     target = tmp / "notebooks"
     target.mkdir(parents=True)
