@@ -179,6 +179,15 @@ def _diagnose_all(got, expected, variants, where):
         others = [k for k in expected if k != label and rel_error(got[k], expected[k]) < TOL]
         shape = pattern(got[label], want)
         fallback = shape if "times" in shape or "sign" in shape else ""
+        if label == "m":
+            fallback += (
+                " m is the running mean of the gradient: `m = beta1 * m + (1 - beta1) * grad`."
+            )
+        if label == "v":
+            fallback += (
+                " v is the running mean of the squared gradient: "
+                "`v = beta2 * v + (1 - beta2) * grad**2`."
+            )
         if label == "new_param" and len(others) == 2:
             fallback += (
                 " m and v are right, so the update itself differs: `param - lr * m_hat / "
