@@ -103,7 +103,8 @@ def _table_html(walk, k):
         norms = dict(walk["norms"][i], running=walk["running_dW_hh"][i])
         cells = [str(walk["records"][i].t + 1)]
         cells += [f"{norms[key]:.4f}" for _, key in _COLUMNS[1:]]
-        style = " style='background:#fff3cd'" if i == k - 1 else ""
+        # the current step: dark text on its own light fill, so it reads in either theme
+        style = " style='background:#fff3cd;color:#1f2328'" if i == k - 1 else ""
         tds = "".join(f"<td style='padding:2px 8px;text-align:right'>{c}</td>" for c in cells)
         rows.append(f"<tr{style}>{tds}</tr>")
     return (

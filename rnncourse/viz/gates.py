@@ -373,7 +373,10 @@ def build_gate_explorer(
         try:
             x = parse_sequence(change["new"])
         except ValueError as exc:
-            status.value = f"<span style='color:#b35900'>Could not read the input: {exc}</span>"
+            status.value = (  # dark on light, readable in the light and dark themes
+                "<span style='color:#1f2328;background:#fff4e0;padding:1px 4px'>"
+                f"Could not read the input: {exc}</span>"
+            )
             return
         state["x"] = x
         chosen = controls["pattern"].value

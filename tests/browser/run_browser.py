@@ -61,7 +61,7 @@ CHROMIUM_ARGS = [
 VIEWPORT = {"width": 1400, "height": 1000}
 #: Chapters run in JupyterLab's dark theme (their screenshots end in -dark.png): the ones whose
 #: explorers, diagrams and HTML boxes have colours of their own.
-DARK_CHAPTERS = ("03", "04", "05", "11")
+DARK_CHAPTERS = ("02", "03", "04", "05", "11")
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 STDERR = "application/vnd.jupyter.stderr"
