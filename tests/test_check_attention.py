@@ -361,3 +361,33 @@ def test_every_backward_catalogue_entry_gets_its_own_hint(checker, forward, mist
     result = checker(forward, mistake.fn)
     assert not result and "backward" in result.message, mistake.key
     assert result.hint == mistake.hint, (mistake.key, repr(result))
+
+
+# ---------------------------------------------------------------- caches are part of the answer
+
+
+def test_a_cache_holding_the_value_before_the_tanh_is_named():
+    def pre_activation_cache(q, k, params):
+        a = (q @ params["W_q"])[:, None, :] + k @ params["W_k"]
+        return np.tanh(a) @ params["v"], attention.AdditiveScoreCache(q, k, a, params)
+
+    result = check.additive_score(pre_activation_cache)
+    assert not result and "cache.e" in result.message and "*after* the tanh" in result.hint
+
+
+def test_a_plain_tuple_cache_is_named():
+    def plain(q, k, params):
+        scores, cache = attention.additive_score_forward(q, k, params)
+        return scores, tuple(cache)
+
+    result = check.additive_score(plain)
+    assert not result and "a plain tuple" in result.message and "by name" in result.hint
+
+
+def test_cache_fields_in_another_order_are_named():
+    def swapped(q, k, params):
+        scores, (q_, k_, qW, p) = attention.general_score_forward(q, k, params)
+        return scores, attention.GeneralScoreCache(k_, q_, qW, p)
+
+    result = check.luong_general_score(swapped)
+    assert not result and "cache.q" in result.message, repr(result)

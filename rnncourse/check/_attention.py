@@ -150,7 +150,7 @@ def _check_score_forward(fn, k, prob, reference, variants):
     originals = {"q": prob.q, "k": prob.k, "params": prob.params}
     given = copy_tree(originals)
     out = call(fn, given["q"], given["k"], given["params"], hints=[BROADCAST_QUERY_HINT])
-    scores, _ = expect_tuple(
+    scores, cache = expect_tuple(
         out, ("scores", "cache"), "return the cache too: `return scores, cache`."
     )
     expect_unchanged(originals, given)
@@ -166,8 +166,57 @@ def _check_score_forward(fn, k, prob, reference, variants):
             "one), not over the source positions: one score per position s.",
         },
     )
-    expected, _ = reference(prob.q, prob.k, prob.params)
+    expected, want_cache = reference(prob.q, prob.k, prob.params)
     diagnose("scores", scores, expected, variants(prob), _where(k, prob))
+    _check_cache(cache, want_cache, prob, _where(k, prob))
+
+
+CACHE_FIELD_HINTS = {
+    ("AdditiveScoreCache", "e"): "cache.e is `np.tanh(q W_q + k W_k)` (N, S, A): the value "
+    "*after* the tanh and before v, which the backward step needs for the derivative 1 - e**2.",
+    ("GeneralScoreCache", "qW"): "cache.qW is `q @ W_a` (N, H_k): the query after W_a, which "
+    "the backward step pairs with each key.",
+}
+
+
+def _check_cache(cache, want, prob, where):
+    """The cache is part of the answer: the backward step reads it. It must be the score's
+    named cache, field by field equal to the package's."""
+    kind = type(want)
+    fields = ", ".join(kind._fields)
+    build = f"`{kind.__name__}({fields})` (imported in the setup cell)"
+    if not isinstance(cache, kind):
+        shown = describe(cache)
+        if isinstance(cache, tuple) and len(cache) == len(kind._fields):
+            shown = "a plain tuple"
+        raise CheckFailed(
+            f"scores are right{where}, but the cache is {shown}, not a {kind.__name__}.",
+            f"return the cache as {build}: the backward step reads its fields by name.",
+        )
+    for name in kind._fields:
+        got, right = getattr(cache, name), getattr(want, name)
+        if isinstance(right, dict):
+            same = isinstance(got, dict) and set(got) == set(right) and all(
+                isinstance(got[key], np.ndarray) and got[key].shape == right[key].shape
+                and rel_error(got[key], right[key]) < TOL for key in right
+            )  # fmt: skip
+        else:
+            same = (
+                isinstance(got, np.ndarray)
+                and got.shape == right.shape
+                and rel_error(got, right) < TOL
+            )
+        if not same:
+            shape = got.shape if isinstance(got, np.ndarray) else describe(got)
+            hint = CACHE_FIELD_HINTS.get((kind.__name__, name), (
+                f"cache.{name} must be the `{name}` the forward pass was given or computed, "
+                f"in the order {build}."
+            ))  # fmt: skip
+            raise CheckFailed(
+                f"scores are right{where}, but cache.{name} is not what the backward step "
+                f"needs (yours: {shape}, expected {getattr(right, 'shape', 'a dict')}).",
+                hint,
+            )
 
 
 def _additive_backward(dscores, cache, mistake=None):
