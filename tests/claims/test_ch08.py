@@ -280,3 +280,25 @@ def test_copy_task_baseline_is_log_V():
     value, _ = long_range.LOSSES[task.loss](scores, batch.y, batch.mask)
     assert value == pytest.approx(np.log(4)) and task.baseline == pytest.approx(np.log(4))
     quote("08", "$S \\log_2 V$ bits")
+
+
+def test_the_nearer_value_is_at_most_half_the_length_back():
+    quote("08", "the nearer one, at most $\\lceil T/2 \\rceil - 1$ steps before the last")
+    for T in (6, 10, 11, 30, 100):
+        x, _ = data.adding_problem(20_000, T, np.random.default_rng(T))
+        second = np.argwhere(x[:, :, 1] == 1)[:, 1].reshape(-1, 2)[:, 1]
+        assert (T - 1 - second).max() == -(-T // 2) - 1
+
+
+def test_the_rnn_no_longer_bridges_the_far_value_from_T_20(sweep):
+    quote(
+        "08",
+        "adding problem from $T = 20$ on, with the far value at least 10 steps back, is where",
+    )
+    quote("08", "in the sweep it is not enough from $T = 20$ on.")
+    x, _ = data.adding_problem(20_000, 20, np.random.default_rng(0))
+    first = np.argwhere(x[:, :, 1] == 1)[:, 1].reshape(-1, 2)[:, 0]
+    assert (20 - 1 - first).min() == 10
+    mse = _final(sweep, "adding_mse")
+    assert mse["rnn"][0] < 0.01  # T = 10: both values learnt
+    assert all(v > 1 / 12 for v in mse["rnn"][1:])  # from T = 20: not even below 1/12
