@@ -1,10 +1,8 @@
 """Chapter 9's claims, recomputed: the Keras example, the baselines table, the leaks, recursion.
 
 The forecasters are retrained here exactly as the chapter trains them (``train_on_signal``:
-H = 16, 15 epochs, seed 0); each takes well under a second.
+H = 16, 15 epochs, seed 0).
 """
-
-import time
 
 import numpy as np
 import pytest
@@ -243,12 +241,11 @@ def test_recursive_forecasts(recursive, table):
         assert recursive[name]["RNN"][39] > 10 * recursive[name]["RNN"][0]
     quote("09", "The seasonal forecast of\n  the sine stays exact")
     assert recursive["sine"]["seasonal naive"].max() < 1e-20
-    quote(
-        "09", "(0.058, 0.053 and 0.054 at $k$ = 1, 10 and 40), about a third above the noise's 0.04"
-    )
+    quote("09", "(0.058, 0.053 and 0.054 at $k$ = 1, 10 and 40), 31% to 44% above the noise's 0.04")
     rnn = recursive["noisy sine"]["RNN"]
     assert [round(rnn[k - 1], 3) for k in (1, 10, 40)] == [0.058, 0.053, 0.054]
-    assert all(1.25 < rnn[k - 1] / 0.04 < 1.5 for k in (1, 10, 40))
+    above = [round(rnn[k - 1] / 0.04 - 1, 2) for k in (1, 10, 40)]
+    assert (min(above), max(above)) == (0.31, 0.44)
     quote("09", "The last value's error swings with the phase of the wave")
     last = recursive["noisy sine"]["last value"]
     assert last[9] > 5 * last[19]  # half a period ahead against a whole period ahead
@@ -269,11 +266,23 @@ def test_recursive_forecasts(recursive, table):
     assert np.all(walk["RNN"] > walk["last value"])
 
 
-def test_each_model_trains_in_well_under_a_second(signals):
-    quote("09", "which trains each of these small models in\nwell under a second")
-    start = time.perf_counter()
-    forecast.train_on_signal(signals["noisy sine"], T, SPLIT, H=16, epochs=15, seed=0)
-    assert time.perf_counter() - start < 3.0  # generous: the machine may be shared
+def test_train_on_signal_uses_adam_and_clipping(signals, models):
+    quote(
+        "09",
+        "It uses Adam with a learning rate of 0.01\nand clips the gradients at a global norm of 5",
+    )
+    quote("09", "train a `SimpleRNN(16)` + `Dense(1)` for 15 epochs")
+    values = signals["noisy sine"]
+    data = forecast.time_split_windows(values, T, SPLIT)
+    rng = np.random.default_rng(0)
+    params = forecast.init_forecaster(1, 16, 1, rng)
+    history = forecast.fit(
+        params, data.X_train, data.y_train, optim.Adam(0.01), epochs=15, batch_size=32, rng=rng,
+        max_norm=5.0,
+    )  # fmt: skip
+    assert params["W_hh"].shape == (16, 16) and len(history.train_loss) == 15
+    for key, value in models["noisy sine"].params.items():
+        assert np.array_equal(value, params[key]), key
 
 
 def test_recursive_random_walk_forecast_is_nearly_flat(models):
@@ -294,3 +303,31 @@ def test_a_flat_target_broadcasts_to_N_by_N():
     )
     y_hat, y = np.zeros((5, 1)), np.arange(5.0)
     assert (y_hat - y).shape == (5, 5)
+
+
+def test_shuffled_validation_windows_have_neighbours_in_training():
+    quote(
+        "09",
+        "97 of the 100 validation windows now have a neighbour in training that\n  shares all but "
+        "one of its 24 values, and every validation target is an input of some training\n  window",
+    )
+    n_windows, n_train = L - T, SPLIT - T  # 476 windows, the first 376 of a shuffle for training
+    order = np.random.default_rng(0).permutation(n_windows)  # the chapter's shuffle
+    train, valid = set(order[:n_train].tolist()), order[n_train:]
+    assert len(valid) == 100
+    # windows i - 1 and i + 1 share T - 1 values with window i
+    assert sum((i - 1 in train) or (i + 1 in train) for i in valid) == 97
+    # the target of window i, value i + T, is an input of windows i + 1 .. i + T
+    assert all(any(j in train for j in range(i + 1, i + T + 1)) for i in valid)
+
+
+def test_naive_forecast_reference():
+    quote(
+        "09",
+        "the naive (last value) forecast is hard to beat (Hyndman and Athanasopoulos, "
+        "section\n5.2)",
+    )
+    quote(
+        "09",
+        "Hyndman, R. J. and Athanasopoulos, G. *Forecasting: principles and practice* (3rd ed.),",
+    )
