@@ -173,10 +173,10 @@ def test_rows_with_nothing_to_copy_park_on_the_weekday(maps):
     assert round(bahdanau[0], 2) == 0.29
     quote(
         "11",
-        '(The first hyphen\nstays near what was just read: on the "3" for Luong, around '
-        '"October" for Bahdanau.)',
+        '(The first hyphen\nlooks elsewhere: at the "3" just written for Luong, already at '
+        '"October", the month that\ncomes next, for Bahdanau.)',
     )
-    assert SOURCE[maps["Luong"].alpha[4].argmax()] == "3"
+    assert maps["Luong"].alpha[4].argmax() == 22  # the "3" of 1993, the character just written
     assert maps["Bahdanau"].alpha[4, 11:18].sum() > 0.5 and bahdanau[4] < 0.2
     quote("11", "A row's weights must sum to 1")
     assert np.allclose(maps["Bahdanau"].alpha.sum(axis=1), 1.0)
@@ -218,3 +218,32 @@ def test_which_state_asks(models):
             seq2seq.decoder_step_forward(model, np.eye(K)[[k]], s_prev, enc)[2] for k in (2, 7)
         ]
         assert np.allclose(alphas[0], alphas[1]) != depends_on_input  # the input y_{t-1}
+
+
+def test_numeric_formats_ending_with_the_year_put_the_day_first():
+    quote("11", "Numeric formats that end with\nthe year put the day first")
+    day = datetime.date(1993, 10, 9)
+    numeric = [f for f in dates.FORMATS if not any(c.isalpha() for c in dates.format_date(day, f))]
+    assert len(numeric) == 6
+    for fmt in numeric:
+        text = dates.format_date(day, fmt)
+        fields = [
+            int(f) for f in text.replace("/", " ").replace(".", " ").replace("-", " ").split()
+        ]
+        if fields[-1] in (93, 1993):  # the year last: day, month, year
+            assert fields[:2] == [9, 10], fmt
+        else:  # the two ISO-like formats: year, month, day
+            assert fields == [1993, 10, 9], fmt
+    assert dates.format_date(day, "DD/MM/YY") == "09/10/93"
+
+
+def test_concat_is_the_additive_form_with_blocks_side_by_side():
+    quote("11", "$W_a = [W_q^\\top, W_k^\\top]$, one for $h_t$ and one for $\\bar h_s$")
+    rng = np.random.default_rng(1)
+    H_q, H_k, A, S = 3, 4, 5, 6
+    W_a, v_a = rng.standard_normal((A, H_q + H_k)), rng.standard_normal(A)  # Luong's concat
+    h_t, h_bar = rng.standard_normal(H_q), rng.standard_normal((S, H_k))
+    luong = np.array([v_a @ np.tanh(W_a @ np.concatenate([h_t, h_bar[s]])) for s in range(S)])
+    params = {"W_q": W_a[:, :H_q].T, "W_k": W_a[:, H_q:].T, "v": v_a}
+    scores, _ = attention.additive_score_forward(h_t[None], h_bar[None], params)
+    assert np.allclose(scores[0], luong)
