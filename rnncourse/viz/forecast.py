@@ -116,9 +116,9 @@ def forecast_explorer(models, max_horizon=40, horizon=20):
             go.Scatter(x=view["t_future"], y=view["truth"], name="truth",
                        line={"color": "#555555", "dash": "dot"}),
             go.Scatter(x=view["t_future"], y=view["rnn"], name="RNN, recursive",
-                       line={"color": "#d62728"}, mode="lines+markers", marker={"size": 4}),
+                       line={"color": "#D55E00"}, mode="lines+markers", marker={"size": 4}),
             go.Scatter(x=view["t_future"], y=view["last_value"], name="last value",
-                       line={"color": "#1f77b4", "dash": "dash"}),
+                       line={"color": "#0072B2", "dash": "dash"}),
         ]
     )  # fmt: skip
     fig.update_layout(
@@ -177,8 +177,8 @@ def plot_forecast(ax, model, paths, start_index=0, horizon=20, title=None):
     view = forecast_view(model, paths, start_index, horizon)
     ax.plot(view["t_past"], view["past"], color="0.35", label="past (known)")
     ax.plot(view["t_future"], view["truth"], color="0.35", linestyle=":", label="truth")
-    ax.plot(view["t_future"], view["rnn"], color="#d62728", marker=".", label="RNN, recursive")
-    ax.plot(view["t_future"], view["last_value"], color="#1f77b4", linestyle="--",
+    ax.plot(view["t_future"], view["rnn"], color="#D55E00", marker=".", label="RNN, recursive")
+    ax.plot(view["t_future"], view["last_value"], color="#0072B2", linestyle="--",
             label="last value")  # fmt: skip
     ax.axvline(view["t_future"][0] - 0.5, color="0.7", linewidth=1)
     ax.set_xlabel("t")

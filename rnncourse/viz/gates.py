@@ -54,6 +54,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import lstm
+from ..notebook import OKABE_ITO
 
 #: Input patterns, name -> description. All have :data:`DEFAULT_T` steps.
 PATTERNS = {
@@ -264,7 +265,6 @@ def build_gate_explorer(
     """Build the explorer for any gated cell; see the module docstring for the contract."""
     import ipywidgets as widgets
     import plotly.graph_objects as go
-    from plotly.colors import qualitative
     from plotly.subplots import make_subplots
 
     rows = [Row(*row) for row in rows]
@@ -292,7 +292,7 @@ def build_gate_explorer(
         line={"color": "#444"}, row=1, col=1,
     )  # fmt: skip
     fig.update_yaxes(title_text="x_t input", row=1, col=1)
-    colours = qualitative.Plotly
+    colours = OKABE_ITO  # colour-blind safe; each unit is also named in the legend
     for r, row in enumerate(rows, start=2):
         for k in range(H):
             fig.add_scatter(

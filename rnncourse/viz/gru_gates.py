@@ -29,6 +29,7 @@ import numpy as np
 
 from .. import gru
 from .._validate import require_positive_int
+from ..notebook import OKABE_ITO
 from ._controls import bind
 
 #: Input patterns offered, name -> description.
@@ -176,7 +177,7 @@ PANELS = (
     ("h", "state h_t", (-1.05, 1.05)),
 )
 
-_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
+_COLOURS = OKABE_ITO  # colour-blind safe; each unit is also named in the legend
 
 
 def gru_gate_explorer(
@@ -265,8 +266,8 @@ def gru_gate_explorer(
         value=min(3, T - 1), min=0, max=T - 1, description="diagram at t", style=style
     )
     controls["unit"] = widgets.Dropdown(
-        options=[(f"unit {k + 1}", k) for k in range(H)], value=0, description="unit"
-    )
+        options=[(f"unit {k}", k) for k in range(H)], value=0, description="unit"
+    )  # numbered from 0, as in the figure's legend
     picture = widgets.HTML()
     state_trace = {"trace": trace}
 
@@ -328,6 +329,4 @@ def gru_diagram(trace, t, unit, reset_after=True):
     """The GRU cell (:mod:`rnncourse.viz.cell_diagram`) with row ``t`` of a trace, one unit."""
     from .cell_diagram import gru_svg, gru_values
 
-    return gru_svg(
-        gru_values(trace, t, unit), reset_after, where=f"time step t = {t}, unit {unit + 1}"
-    )
+    return gru_svg(gru_values(trace, t, unit), reset_after, where=f"time step t = {t}, unit {unit}")

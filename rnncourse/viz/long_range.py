@@ -21,7 +21,8 @@ from ..long_range import final_values
 from ._controls import bind
 
 #: Colours and labels of the models, the same in every figure.
-MODEL_COLORS = {"rnn": "#d62728", "lstm": "#1f77b4", "gru": "#2ca02c", "irnn": "#9467bd"}
+#: Okabe and Ito's colour-blind-safe colours; every curve is also named in its legend.
+MODEL_COLORS = {"rnn": "#D55E00", "lstm": "#0072B2", "gru": "#009E73", "irnn": "#CC79A7"}
 MODEL_LABELS = {
     "rnn": "RNN (tanh)",
     "lstm": "LSTM",
