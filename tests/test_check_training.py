@@ -337,3 +337,17 @@ def test_returning_an_input_object_is_named_as_a_copy_problem():
         return dropout.variational_dropout_forward(x, p, rng)
 
     assert_hint(check.variational_dropout_forward(eval_alias), "new array")
+
+
+def test_probing_the_catalogue_prints_nothing_more(capsys):
+    def noisy(x, p, rng=None, train=True):
+        print("from the learner")
+        N, _, F = x.shape
+        if not train:
+            return x.copy(), np.ones((N, F))
+        mask = (rng.random((N, F)) < 1 - p).astype(float)  # not scaled
+        return x * mask[:, None, :], mask
+
+    result = check.variational_dropout_forward(noisy)
+    assert not result and "not scaled" in result.hint
+    assert capsys.readouterr().out.count("from the learner") == 1

@@ -19,6 +19,9 @@ The tests of each checker run every entry of its catalogue and assert that it is
 its own hint; ``make mutants`` (tools/) measures the same checkers against mutated solutions.
 """
 
+import contextlib
+import io
+import warnings
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
@@ -94,12 +97,21 @@ def shares_input(out, given):
         return False
 
 
+def _quiet():
+    """Swallow what a function prints while it is probed."""
+    stack = contextlib.ExitStack()
+    stack.enter_context(contextlib.redirect_stdout(io.StringIO()))
+    stack.enter_context(contextlib.redirect_stderr(io.StringIO()))
+    return stack
+
+
 def run_probe(fn, probe):
     """Call ``fn`` on one probe; never raises. Returns an :class:`Outcome`."""
     args, kwargs = probe.make()
     given_args, given_kwargs = copy_tree(args), copy_tree(kwargs)
-    try:
-        with np.errstate(all="ignore"):
+    try:  # quietly: the learner already saw what their function prints
+        with np.errstate(all="ignore"), warnings.catch_warnings(), _quiet():
+            warnings.simplefilter("ignore")
             out = fn(*given_args, **given_kwargs)
             if probe.repeat > 1:
                 out = [out] + [
