@@ -49,3 +49,20 @@ def quote(chapter, words, folder="notebooks"):
     raise AssertionError(
         f"{name} no longer says {wanted!r}: the sentence changed, so update its claim test"
     )
+
+
+def quote_quiz(chapter, words):
+    """Assert that ``words`` stand in the chapter's quiz bank (rnncourse/quiz/banks/NN.json):
+    a question, an option or a feedback text, white space folded."""
+    from rnncourse.quiz import load_bank
+
+    texts = []
+    for q in load_bank(chapter):
+        texts += [q["question"], q.get("feedback", ""), q.get("otherwise", "")]
+        texts += [o[k] for o in q.get("options", []) for k in ("text", "feedback")]
+        texts += [w["feedback"] for w in q.get("wrong", [])]
+    wanted = _fold(words)
+    if not any(wanted in _fold(t) for t in texts):
+        raise AssertionError(
+            f"chapter {chapter}'s quiz no longer says {wanted!r}: update its claim test"
+        )
