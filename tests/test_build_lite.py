@@ -3,6 +3,7 @@
 import hashlib
 import json
 import sys
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -79,3 +80,25 @@ def test_chapter_for_lite_adds_the_install_cell_to_a_copy(tmp_path):
     assert [c.source for c in nb.cells[1:]] == [c.source for c in original.cells]
     assert nb.metadata["kernelspec"]["name"] == "python"  # the Pyodide kernel's name
     assert source.read_bytes() == before
+
+
+def _fake_wheel(folder, name, requires):
+    path = folder / f"{name}-1.0-py3-none-any.whl"
+    meta = f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n"
+    meta += "".join(f"Requires-Dist: {r}\n" for r in requires)
+    with zipfile.ZipFile(path, "w") as whl:
+        whl.writestr(f"{name}-1.0.dist-info/METADATA", meta)
+    return path
+
+
+def test_needed_wheels_follow_pyodides_markers_and_stop_at_shipped_packages(tmp_path):
+    wheels = [
+        _fake_wheel(tmp_path, "ipywidgets", ["comm>=0.1.3", "ipython>=6.1.0"]),
+        _fake_wheel(tmp_path, "comm", ["traitlets>=4"]),
+        _fake_wheel(tmp_path, "ipython", ["pexpect>4.3; sys_platform != 'emscripten'"]),
+        _fake_wheel(tmp_path, "pexpect", []),
+        _fake_wheel(tmp_path, "psygnal", ["typing_extensions; python_version < '3.8'"]),
+    ]
+    assert build_lite.wheel_requires(wheels[2]) == set()  # the marker is false in Pyodide
+    needed = build_lite.needed_wheels(["ipywidgets", "psygnal"], wheels, shipped={"ipython"})
+    assert [p.name.split("-")[0] for p in needed] == ["comm", "ipywidgets", "psygnal"]

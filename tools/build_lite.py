@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import zipfile
 from pathlib import Path
 
 try:
@@ -132,18 +133,63 @@ def download_pure_wheels(requirements, dest, deps=True):
     run(cmd)
 
 
+#: the environment markers of Pyodide's Python, to read wheels' Requires-Dist with
+PYODIDE_MARKERS = {
+    "sys_platform": "emscripten",
+    "platform_system": "Emscripten",
+    "os_name": "posix",
+    "python_version": PYODIDE_PYTHON,
+    "python_full_version": f"{PYODIDE_PYTHON}.0",
+    "implementation_name": "cpython",
+    "platform_python_implementation": "CPython",
+    "extra": "",
+}
+
+
+def wheel_requires(path):
+    """The normalized names a wheel requires in Pyodide (its markers evaluated there)."""
+    from packaging.requirements import Requirement
+
+    with zipfile.ZipFile(path) as whl:
+        (meta,) = [n for n in whl.namelist() if n.endswith(".dist-info/METADATA")]
+        lines = whl.read(meta).decode().splitlines()
+    names = set()
+    for line in lines:
+        if line.startswith("Requires-Dist:"):
+            req = Requirement(line.split(":", 1)[1].strip())
+            if req.marker is None or req.marker.evaluate(PYODIDE_MARKERS):
+                names.add(normalize(req.name))
+    return names
+
+
+def needed_wheels(roots, wheels, shipped):
+    """The wheels reachable from ``roots`` through packages that are not ``shipped``.
+
+    pip resolves for this machine's platform, so it also downloads what a package needs
+    only outside the browser (pexpect for IPython); a package Pyodide ships brings its own
+    dependencies, so the walk stops there.
+    """
+    by_name = {wheel_name(p.name): p for p in wheels}
+    seen, stack = set(), [normalize(r) for r in roots]
+    while stack:
+        name = stack.pop()
+        if name in seen or name in shipped or name not in by_name:
+            continue
+        seen.add(name)
+        stack += sorted(wheel_requires(by_name[name]))
+    return [by_name[name] for name in sorted(seen)]
+
+
 def dependency_wheels(dest, lock_packages):
     """The course's dependencies (and theirs) that neither Pyodide nor the kernel ships."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    shipped = set(lock_packages) | KERNEL_SHIPS
+    shipped = {normalize(name) for name in lock_packages} | KERNEL_SHIPS
     wanted = [r for r in project["dependencies"] if requirement_name(r) not in shipped]
     with tempfile.TemporaryDirectory() as tmp:
         download_pure_wheels(wanted, tmp)
-        kept = []
-        for path in sorted(Path(tmp).glob("*.whl")):
-            if wheel_name(path.name) not in shipped:
-                kept.append(Path(shutil.copy(path, dest)))
-    return kept
+        wheels = sorted(Path(tmp).glob("*.whl"))
+        roots = [requirement_name(r) for r in wanted]
+        return [Path(shutil.copy(p, dest)) for p in needed_wheels(roots, wheels, shipped)]
 
 
 def chapter_for_lite(source, dest):
