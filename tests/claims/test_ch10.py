@@ -1,11 +1,9 @@
 """Chapter 10's claims, recomputed: the text's statistics, the short run, min-char-rnn's start.
 
-The short run of the chapter (40 steps, H = 128) takes a fraction of a second and is redone
-here. The full run (about 1,300 steps, several seconds) is checked only when the environment
-variable RNNCOURSE_FULL_CLAIMS is set, since claims tests must stay fast.
+The short run of the chapter (40 steps, H = 128) and the full run (about 1,300 steps, several
+seconds of training) are both redone here.
 """
 
-import os
 import time
 
 import numpy as np
@@ -191,14 +189,10 @@ def test_per_character_and_per_second(min_char_and_batched):
     assert (32_000 / b_seconds) / (10_000 / mc_seconds) > 2
 
 
-@pytest.mark.skipif(
-    not os.environ.get("RNNCOURSE_FULL_CLAIMS"), reason="the full run takes several seconds"
-)
 def test_full_run(corpus):
+    # the run's time is measured by the benchmark (python -m rnncourse.bench), not asserted here
     quote("10", "about 1,300 steps, 5 to 30 seconds on two cores")
-    start = time.perf_counter()
     model, history = _train(corpus, full=True)
-    assert time.perf_counter() - start < 30
     vocab = corpus["vocab"]
     assert len(history.loss) == 1290
     quote(
