@@ -331,3 +331,26 @@ def test_naive_forecast_reference():
         "09",
         "Hyndman, R. J. and Athanasopoulos, G. *Forecasting: principles and practice* (3rd ed.),",
     )
+
+
+def test_the_wobble_is_the_forecasts_level_moving():
+    quote(
+        "09",
+        "the updates keep moving the forecasts' level up and down around the\n  mean of $y$",
+    )
+    data_rng = np.random.default_rng(1)  # the chapter's random numbers and training, epoch by epoch
+    x_train, y_train = data_rng.random((1000, 10, 1)), data_rng.random((1000, 1))
+    x_valid, y_valid = data_rng.random((1000, 10, 1)), data_rng.random((1000, 1))
+    params = forecast.init_forecaster(1, 50, 1, np.random.default_rng(2))
+    optimizer, rng = optim.RMSprop(lr=0.001, rho=0.9, eps=1e-7), np.random.default_rng(3)
+    excess, level = [], []
+    for _ in range(10):
+        forecast.fit(params, x_train, y_train, optimizer, epochs=1, batch_size=32, rng=rng)
+        y_hat = forecast.predict(x_valid, params)
+        excess.append(forecast.mse(y_hat, y_valid) - y_valid.var())
+        level.append(y_hat.mean())
+    assert round(excess[4] + y_valid.var(), 4) == 0.1265  # epoch 5 of the printed table
+    level = np.array(level)
+    assert level.min() < y_valid.mean() - 0.1 and level.max() > y_valid.mean() + 0.1
+    for epoch in np.argsort(excess)[-2:]:  # the two worst epochs: mostly the level is off
+        assert (level[epoch] - y_valid.mean()) ** 2 > 0.8 * excess[epoch]
