@@ -253,6 +253,10 @@ def test_reber_sweep(sweep):
     quote("08", "The curves\nfirst climb to about 0.5")
     early = sweep["reber_string_accuracy"][:, :, 2]  # step 200, for every model and seed
     assert np.all((0.4 < early) & (early < 0.6))
+    quote("08", "The jump to 1 is the moment the second symbol is remembered")
+    # from step 200 on, a string is wrong only where the long-range step is wrong
+    strings, long_step = sweep["reber_string_accuracy"], sweep["reber_long_range_accuracy"]
+    assert np.abs(strings[:, :, 2:] - long_step[:, :, 2:]).max() < 0.02
 
 
 def test_reber_strings_are_short():

@@ -6,7 +6,9 @@ scripts/train_dates.py); nothing is retrained here.
 """
 
 import datetime
+import importlib.util
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +18,7 @@ from rnncourse import attention, seq2seq
 from rnncourse.data import dates
 from rnncourse.viz.attention_map import attention_map
 
+ROOT = Path(__file__).resolve().parents[2]
 NAMES = {"Bahdanau": "dates_attention", "Luong": "dates_luong", "no attention": "dates_noattention"}
 SOURCE = "Saturday 9 October 1993"
 WEEKDAY = slice(0, 9)  # "Saturday " with its space
@@ -119,6 +122,14 @@ def test_stored_translators(models):
     config = json.loads(models["Bahdanau"].info["train_config"])
     assert (config["batch_size"], config["max_norm"]) == (64, 5.0)
     assert config["lr_final"] < config["lr"]
+    quote("11", "the learning rate lowered over the second half")
+    spec = importlib.util.spec_from_file_location("train_dates", ROOT / "scripts/train_dates.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    rates = [script.learning_rate(config, step) for step in range(config["steps"])]
+    half = config["steps"] // 2
+    assert set(rates[:half]) == {config["lr"]}  # constant over the first half
+    assert all(np.diff(rates[half:]) < 0) and rates[-1] == pytest.approx(config["lr_final"])
 
 
 def test_with_attention_the_loss_falls_much_faster(models):
