@@ -28,6 +28,45 @@ def bank(chapter):
     return json.loads(quiz.bank_path(chapter).read_text(encoding="utf-8"))
 
 
+def page_of(questions, chapter="99"):
+    """The quiz page of any questions (the engine's HTML, no bank file needed)."""
+    shown = quiz.Quiz.__new__(quiz.Quiz)
+    shown.chapter, shown.questions = chapter, questions
+    return shown._repr_html_()
+
+
+NUMBER_Q = {
+    "type": "number",
+    "question": "?",
+    "answer": -0.001,
+    "tolerance": 0.0001,
+    "feedback": "right",
+    "otherwise": "other",
+    "wrong": [{"value": 0.5, "feedback": "half"}, {"value": 3, "tolerance": 0.5, "feedback": "3"}],
+}
+SHAPE_Q = {
+    "type": "shape",
+    "question": "?",
+    "answer": ["N", "4H"],
+    "feedback": "right",
+    "otherwise": "other",
+    "wrong": [{"value": ["4H", "N"], "feedback": "transposed"}],
+}
+ALL_TRUE_Q = {
+    "type": "many",
+    "question": "Every one is true: $a < b$ & `x ** 2`",
+    "options": [
+        {"text": "a", "correct": True, "feedback": "a is true"},
+        {"text": "b", "correct": True, "feedback": "b is true"},
+    ],
+}
+#: What learners type: spacing, commas, signs, exponents, other languages' spellings.
+TYPED = ["1e-3", "-1e-3", "\u22121e-3", " -0.001 ", "-.001", "- 0.001", "0,5", " 0,5", "0.5",
+         "3.4", "2.4", "+3", "3.", "1_0", "0x10", "inf", "nan", "Infinity", "1e999", "--1", "3 0",
+         "", "   ", "abc", "(N, 4H)", "[n,4h]", "N 4H", "(N, 4*H)", "(N, 4 H)", "(4H, N,)", "((N))",
+         "N,,4H", "(N)", "()", "(N, T, 4H)"]  # fmt: skip
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_bank_matches_schema_and_loads(chapter):
     jsonschema.validate(bank(chapter), SCHEMA)
@@ -57,6 +96,8 @@ def test_each_chapter_asks_more_than_single_choice(chapter):
 
 
 def test_bad_questions_are_named():
+    with pytest.raises(TypeError, match="must be a dict, got list"):
+        quiz.check_question([])
     with pytest.raises(ValueError, match="exactly one correct option"):
         quiz.check_question(
             {
@@ -68,7 +109,7 @@ def test_bad_questions_are_named():
                 ],
             }
         )
-    with pytest.raises(ValueError, match="wrong value 2 is accepted"):
+    with pytest.raises(ValueError, match="wrong value 2.0 is accepted as right"):
         quiz.check_question(
             {
                 "type": "number",
@@ -80,6 +121,21 @@ def test_bad_questions_are_named():
                 "wrong": [{"value": 2, "feedback": "w"}],
             }
         )
+    twice = [{"value": ["4*h", "n"], "feedback": "a"}, {"value": ["4H", "N"], "feedback": "b"}]
+    with pytest.raises(ValueError, match=r"wrong value \(4H, N\) gets an earlier entry's feedback"):
+        quiz.check_question(dict(SHAPE_Q, wrong=twice))
+    with pytest.raises(ValueError, match=r"a shape entry holds a comma or bracket: \['N', 'T,H'\]"):
+        quiz.check_question(dict(SHAPE_Q, answer=["N", "T,H"]))
+    with pytest.raises(ValueError, match="non-empty lists"):
+        quiz.check_question(dict(SHAPE_Q, answer=[]))
+    with pytest.raises(ValueError, match="the answer inf is not accepted"):
+        quiz.check_question(dict(NUMBER_Q, answer=float("inf")))
+    with pytest.raises(ValueError, match="'tolerance' must be a number >= 0, got -1"):
+        quiz.check_question(dict(NUMBER_Q, tolerance=-1))
+    with pytest.raises(ValueError, match="'otherwise' must be a non-empty string"):
+        quiz.check_question(dict(NUMBER_Q, otherwise=""))
+    for good in (NUMBER_Q, SHAPE_Q, ALL_TRUE_Q):
+        quiz.check_question(good)
     with pytest.raises(ValueError, match="chapter must be"):
         quiz.show_quiz(3)
     with pytest.raises(ValueError, match="has no quiz"):
@@ -111,6 +167,40 @@ def test_grading_rule():
     assert quiz.grade(num, "0.475") == (True, "right")
     assert quiz.grade(num, " 2.06 ") == (False, "s")
     assert quiz.grade(num, "abc")[0] is None
+    comma = "'0,47': write the decimal point as a point, e.g. 0.25."
+    assert quiz.grade(num, " 0,47") == (None, comma)
+    assert quiz.grade(NUMBER_Q, "\u22121e-3") == (True, "right")  # MathJax's minus sign
+    assert quiz.grade(NUMBER_Q, "1_0")[0] is None  # Python reads 10, JavaScript NaN: neither
+    assert quiz.grade(NUMBER_Q, "   ") == (None, "Pick or type an answer first.")
+    assert quiz.grade(SHAPE_Q, "(N, 4*h)") == (True, "right")
+    assert quiz.grade(SHAPE_Q, "[4H N]") == (False, "transposed")
+    assert quiz.grade(ALL_TRUE_Q, [0, 1]) == (True, "a is true b is true")
+    assert quiz.grade(ALL_TRUE_Q, [1]) == (False, "1 true statement is not ticked yet.")
+    assert quiz.grade(ALL_TRUE_Q, []) == (None, "Pick or type an answer first.")
+    for bad, error in (([2], ValueError), (-1, ValueError), ("0", ValueError)):
+        with pytest.raises(error, match="response must be"):
+            quiz.grade(ALL_TRUE_Q if isinstance(bad, list) else dict(ALL_TRUE_Q, type="one"), bad)
+    with pytest.raises(TypeError, match="response must be the text typed"):
+        quiz.grade(NUMBER_Q, 0.5)
+
+
+def test_text_is_escaped_and_math_and_code_survive():
+    html = quiz.render_text("If $a < b$ & `a ** 2 + b ** 2` is **big**, $h^{**}$ \\(p < q\\) \\$5")
+    assert html == (
+        "If $a &lt; b$ &amp; <code>a ** 2 + b ** 2</code> is <b>big</b>, $h^{**}$ "
+        "\\(p &lt; q\\) \\$5"
+    )
+    page = page_of([ALL_TRUE_Q])
+    legend = "<legend><b>1.</b> Every one is true: $a &lt; b$ &amp; <code>x ** 2</code></legend>"
+    assert legend in page
+
+
+def test_the_notice_stands_until_the_script_runs():
+    """A stored output in a notebook JupyterLab does not trust runs no script: it says so."""
+    page = quiz.show_quiz("03")._repr_html_()
+    assert f'<p class="rnnq-notice">{quiz.NOTICE}</p>' in page
+    # the script follows the quiz, so document.currentScript.previousElementSibling is the quiz
+    assert page.rstrip().endswith("</div>\n<script>" + quiz._SCRIPT + "</script>")
 
 
 def visible(page):
@@ -173,16 +263,19 @@ process.stdout.write(JSON.stringify(out));
 
 def test_browser_and_python_grade_alike(tmp_path):
     cases, expected = [], []
-    for chapter in CHAPTERS:
-        page = quiz.show_quiz(chapter)._repr_html_()
+    pages = [(quiz.load_bank(c), quiz.show_quiz(c)._repr_html_()) for c in CHAPTERS]
+    edge = [NUMBER_Q, SHAPE_Q, ALL_TRUE_Q]
+    pages.append((edge, page_of(edge)))
+    for questions, page in pages:
         blocks = page.split('<fieldset class="rnnq-question"')[1:]
-        for q, block in zip(quiz.load_bank(chapter), blocks, strict=True):
+        for q, block in zip(questions, blocks, strict=True):
             key = re.search(r'class="rnnq-key" value="([^"]+)"', block).group(1)
             feedback = [q["options"][i]["feedback"] for i in range(len(q.get("options", [])))]
             if q["type"] in ("number", "shape"):
                 feedback = [q["feedback"]] + [w["feedback"] for w in q.get("wrong", [])]
                 feedback.append(q["otherwise"])
-            for response in responses(q):
+            typed = TYPED if q["type"] in ("number", "shape") else []
+            for response in responses(q) + typed:
                 correct, text = quiz.grade(q, response)
                 cases.append(
                     {"type": q["type"], "key": key, "response": response, "feedback": feedback}
@@ -200,7 +293,7 @@ def test_browser_and_python_grade_alike(tmp_path):
     got = json.loads(run.stdout)
     mismatches = [(c, e, g) for c, e, g in zip(cases, expected, got, strict=True) if e != g]
     assert not mismatches, f"{len(mismatches)} differ, first: {mismatches[0]}"
-    assert len(cases) > 200
+    assert len(cases) > 1000
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)

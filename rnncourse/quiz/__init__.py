@@ -1,7 +1,8 @@
 """Self-check quizzes that grade in the browser, so they work without a kernel.
 
-Each chapter's questions live in a data file, ``rnncourse/quiz/banks/NN.json`` (validated by
-``tests/test_quiz.py`` against ``banks/schema.json``), and a chapter shows them with one call::
+Each chapter's questions live in a data file, ``rnncourse/quiz/banks/NN.json`` (validated
+by ``tests/test_quiz_banks.py`` against ``banks/schema.json``), and a chapter shows them with
+one call::
 
     from rnncourse.quiz import show_quiz
     show_quiz("03")
@@ -21,11 +22,17 @@ Question types (``"type"``):
   feedback, missed ones are counted.
 - ``"number"``: type a number; right within ``tolerance`` of ``answer``; ``wrong`` lists
   typical wrong values (each with a tolerance and feedback), ``otherwise`` answers the rest.
-- ``"shape"``: type a shape such as ``(N, T, H)``; compared entry by entry, letters in any
-  case; ``wrong`` lists typical wrong shapes with feedback.
+  What counts as a number is :func:`parse_number`'s rule (``0.25``, ``-3``, ``1e-3``).
+- ``"shape"``: type a shape such as ``(N, T, H)``; compared entry by entry
+  (:func:`shape_tokens`: brackets optional, letters in any case, ``4*H`` is ``4H``); ``wrong``
+  lists typical wrong shapes with feedback.
 
 :func:`grade` is the grading rule in Python; ``quiz.js`` has the same rule for the browser, and
 the tests run both on every question of every bank and require the same verdicts.
+
+In JupyterLab a stored quiz output grades only once its cell has run (JupyterLab runs the
+script of an output it trusts, and a notebook fresh from a download is not trusted); until
+then the quiz says so in a line that the script hides.
 """
 
 import base64
@@ -63,7 +70,14 @@ def load_bank(chapter):
 
 
 def check_question(q, where="question"):
-    """Raise ValueError naming what is missing or inconsistent in one question."""
+    """Raise ValueError naming what is missing or inconsistent in one question.
+
+    Beyond the schema's checks: a 'one' question has exactly one correct option, a 'many' at
+    least one, and a typed question accepts its own answer and answers every listed wrong value
+    with that value's feedback (not an earlier entry's, not "right").
+    """
+    if not isinstance(q, dict):
+        raise TypeError(f"{where}: a question must be a dict, got {type(q).__name__}")
     kind = q.get("type")
     if kind not in TYPES:
         raise ValueError(f"{where}: type must be one of {TYPES}, got {kind!r}")
@@ -74,6 +88,8 @@ def check_question(q, where="question"):
         if not isinstance(options, list) or len(options) < 2:
             raise ValueError(f"{where}: 'options' must list at least two options")
         for i, option in enumerate(options):
+            if not isinstance(option, dict):
+                raise TypeError(f"{where}, option {i + 1}: must be a dict, got {option!r}")
             for key, kind_of in (("text", str), ("correct", bool), ("feedback", str)):
                 if not isinstance(option.get(key), kind_of):
                     raise ValueError(
@@ -94,52 +110,112 @@ def check_question(q, where="question"):
         for key in ("answer", "feedback", "otherwise"):
             if key not in q:
                 raise ValueError(f"{where}: a {kind!r} question needs {key!r}")
-        values = [q["answer"]] + [w.get("value") for w in q.get("wrong", [])]
-        for w in q.get("wrong", []):
+        for key in ("feedback", "otherwise"):
+            if not isinstance(q[key], str) or not q[key].strip():
+                raise ValueError(f"{where}: {key!r} must be a non-empty string, got {q[key]!r}")
+        wrong = q.get("wrong", [])
+        if not isinstance(wrong, list) or not all(isinstance(w, dict) for w in wrong):
+            raise TypeError(f"{where}: 'wrong' must be a list of dicts, got {wrong!r}")
+        values = [q["answer"]] + [w.get("value") for w in wrong]
+        for w in wrong:
             if not isinstance(w.get("feedback"), str) or not w["feedback"].strip():
                 raise ValueError(f"{where}: every 'wrong' entry needs its feedback")
         if kind == "number":
             if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-                raise ValueError(f"{where}: answer and wrong values must be numbers")
-            if not isinstance(q.get("tolerance"), (int, float)) or q["tolerance"] < 0:
-                raise ValueError(f"{where}: 'tolerance' must be a number >= 0")
-            if grade(q, str(q["answer"]))[0] is not True:
-                raise ValueError(f"{where}: the answer itself is not accepted")
-            for w in q.get("wrong", []):
-                if grade(q, str(w["value"]))[0]:
-                    raise ValueError(f"{where}: wrong value {w['value']} is accepted as right")
+                raise ValueError(f"{where}: answer and wrong values must be numbers, got {values}")
+            tolerance = q.get("tolerance")
+            if not isinstance(tolerance, (int, float)) or isinstance(tolerance, bool):
+                raise ValueError(f"{where}: 'tolerance' must be a number >= 0, got {tolerance!r}")
+            if tolerance < 0:
+                raise ValueError(f"{where}: 'tolerance' must be a number >= 0, got {tolerance!r}")
+            typed = [repr(float(v)) for v in values]
         else:
-            if not all(isinstance(v, list) and all(isinstance(s, str) for s in v) for v in values):
-                raise ValueError(f"{where}: answer and wrong shapes must be lists of strings")
+            if not all(
+                isinstance(v, list) and v and all(isinstance(s, str) and s for s in v)
+                for v in values
+            ):
+                raise ValueError(
+                    f"{where}: answer and wrong shapes must be non-empty lists of non-empty "
+                    f"strings, got {values}"
+                )
+            for v in values:
+                if len(shape_tokens(", ".join(v))) != len(v):
+                    raise ValueError(f"{where}: a shape entry holds a comma or bracket: {v}")
+            typed = ["(" + ", ".join(v) + ")" for v in values]
+        if grade(q, typed[0]) != (True, q["feedback"]):
+            raise ValueError(f"{where}: the answer {typed[0]} is not accepted")
+        for w, text in zip(wrong, typed[1:], strict=True):
+            correct, feedback = grade(q, text)
+            if correct is not False or feedback != w["feedback"]:
+                why = "is accepted as right" if correct else "gets an earlier entry's feedback"
+                raise ValueError(f"{where}: wrong value {text} {why}")
 
 
-def _shape_tokens(text):
-    """ "(N, T, H)" -> ["N", "T", "H"]; brackets and spaces optional; case folded."""
-    inner = text.strip().strip("()[] ")
-    if not inner:
-        return []
-    return [token.strip().upper() for token in inner.split(",") if token.strip()]
+#: The characters read as space in typed answers (the same set in quiz.js).
+SPACES = " \t\n\r\u00a0\u202f"
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
-def _near(value, target, tolerance):
-    return abs(value - target) <= tolerance
+def parse_number(text):
+    """The number a learner typed, or ``None`` when it is not one.
+
+    Spaces are ignored and a typographic minus (U+2212, as MathJax and the course's figures
+    write it) reads as "-"; then the text must be digits with an optional decimal point and
+    exponent: ``0.25``, ``-3``, ``1e-3``, ``.5``. Python-only or JavaScript-only spellings
+    (``1_000``, ``inf``, ``0x10``) are not numbers, so the browser and Python agree.
+    """
+    cleaned = re.sub(f"[{SPACES}]", "", text).replace("\u2212", "-")
+    return float(cleaned) if _NUMBER.fullmatch(cleaned) else None
+
+
+def shape_tokens(text):
+    """The entries of a typed shape: ``"(n, t, h)"`` -> ``["N", "T", "H"]``.
+
+    Brackets are optional, entries are split at commas (at spaces when there is no comma),
+    case is folded, and spaces and multiplication signs inside an entry are dropped, so
+    ``(H, 4*H)`` and ``(H, 4 H)`` read as ``(H, 4H)``.
+    """
+    inner = text.strip(SPACES + "()[]")
+    tokens = inner.split(",") if "," in inner else re.split(f"[{SPACES}]+", inner)
+    tokens = [re.sub(f"[{SPACES}*\u00b7\u00d7]", "", token).upper() for token in tokens]
+    return [token for token in tokens if token]
 
 
 def grade(question, response):
     """``(correct, feedback)`` for one response.
 
     ``response`` is an option index (``"one"``), a collection of option indices (``"many"``), or
-    the text the learner typed (``"number"``, ``"shape"``); ``None`` means no answer yet.
+    the text the learner typed (``"number"``, ``"shape"``); ``None``, nothing ticked or blank
+    text mean no answer yet (``correct`` is then ``None``, as for text that is no number).
     """
     kind = question["type"]
-    if response is None or response == "" or (kind == "many" and len(response) == 0):
+    if kind in ("one", "many"):
+        options = question["options"]
+        indices = [response] if kind == "one" else response
+        if response is not None and (
+            isinstance(indices, (str, bytes))
+            or not all(
+                isinstance(i, int) and not isinstance(i, bool) and 0 <= i < len(options)
+                for i in indices
+            )
+        ):
+            raise ValueError(
+                f"response must be {'an option index' if kind == 'one' else 'option indices'} "
+                f"from 0 to {len(options) - 1} (or None), got {response!r}"
+            )
+    elif response is not None and not isinstance(response, str):
+        raise TypeError(f"response must be the text typed (a str) or None, got {response!r}")
+    if (
+        response is None
+        or (kind == "many" and len(response) == 0)
+        or (isinstance(response, str) and not response.strip(SPACES))
+    ):
         return None, "Pick or type an answer first."
     if kind == "one":
-        option = question["options"][response]
+        option = options[response]
         return option["correct"], option["feedback"]
     if kind == "many":
         picked = set(response)
-        options = question["options"]
         right = {i for i, o in enumerate(options) if o["correct"]}
         if picked == right:
             return True, " ".join(options[i]["feedback"] for i in sorted(right))
@@ -150,30 +226,44 @@ def grade(question, response):
             wrong.append(f"{missed} true statement{verb} not ticked yet.")
         return False, " ".join(wrong)
     if kind == "number":
-        try:
-            value = float(response.strip().replace(" ", ""))
-        except ValueError:
-            return None, f"{response.strip()!r} is not a number: type digits, e.g. 0.25 or 1e-3."
-        if _near(value, question["answer"], question["tolerance"]):
+        value = parse_number(response)
+        if value is None:
+            typed = response.strip(SPACES)
+            if parse_number(typed.replace(",", ".")) is not None:
+                return None, f"'{typed}': write the decimal point as a point, e.g. 0.25."
+            return None, f"'{typed}' is not a number: type digits, e.g. 0.25, -3 or 1e-3."
+        if abs(value - question["answer"]) <= question["tolerance"]:
             return True, question["feedback"]
         for w in question.get("wrong", []):
-            if _near(value, w["value"], w.get("tolerance", question["tolerance"])):
+            if abs(value - w["value"]) <= w.get("tolerance", question["tolerance"]):
                 return False, w["feedback"]
         return False, question["otherwise"]
-    tokens = _shape_tokens(response)
-    if tokens == [s.upper() for s in question["answer"]]:
+    tokens = shape_tokens(response)
+    if tokens == shape_tokens(", ".join(question["answer"])):
         return True, question["feedback"]
     for w in question.get("wrong", []):
-        if tokens == [s.upper() for s in w["value"]]:
+        if tokens == shape_tokens(", ".join(w["value"])):
             return False, w["feedback"]
     return False, question["otherwise"]
 
 
+#: Math ($$...$$, \(...\), $...$ not opened by an escaped \$) and `code` spans of a bank's text.
+_SPANS = re.compile(r"(\$\$.+?\$\$|\\\(.+?\\\)|(?<!\\)\$(?:[^$\\]|\\.)+?\$|`[^`]+`)", re.DOTALL)
+
+
 def render_text(text):
-    """Escape HTML, keep $math$ for MathJax, and render `code` and **bold**."""
-    out = html.escape(text, quote=False)
-    out = re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
-    return re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", out)
+    """A bank's text as HTML: escaped (``<`` and ``&`` show as themselves), math left for
+    MathJax, `code` as code, and **bold** outside math and code only (so ``a ** 2`` in code
+    and ``h^{**}`` in math stay as written)."""
+    out = []
+    for i, piece in enumerate(_SPANS.split(text)):
+        if i % 2 and piece.startswith("`"):
+            out.append(f"<code>{html.escape(piece[1:-1], quote=False)}</code>")
+        elif i % 2:  # math: MathJax reads the page's text, where &lt; is "<" again
+            out.append(html.escape(piece, quote=False))
+        else:
+            out.append(re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", html.escape(piece, quote=False)))
+    return "".join(out)
 
 
 def _encode(payload):
@@ -205,10 +295,12 @@ def _question_html(chapter, number, q):
             f'<label class="rnnq-option">{label}: <input type="text" class="rnnq-text" '
             f'name="{name}" autocomplete="off" spellcheck="false"></label>'
         )
-        feedback = [q["feedback"]] + [w["feedback"] for w in q.get("wrong", [])] + [q["otherwise"]]
-        key = {k: q[k] for k in ("answer", "tolerance", "wrong") if k in q}
-        key["wrong"] = [w.get("value") for w in q.get("wrong", [])]
-        key["wrong_tolerance"] = [w.get("tolerance") for w in q.get("wrong", [])]
+        wrong = q.get("wrong", [])
+        feedback = [q["feedback"]] + [w["feedback"] for w in wrong] + [q["otherwise"]]
+        key = {"answer": q["answer"], "wrong": [w["value"] for w in wrong]}
+        if q["type"] == "number":
+            key["tolerance"] = q["tolerance"]
+            key["wrong_tolerance"] = [w.get("tolerance", q["tolerance"]) for w in wrong]
     parts.append(
         '<button type="button" class="rnnq-check" onclick="rnncourseQuiz.check(this)">'
         "Check</button>"
@@ -231,7 +323,7 @@ _STYLE = """<style>
   color: var(--jp-content-font-color1, inherit); }
 .rnnq-question legend { padding: 0 0.3em; }
 .rnnq-option { display: block; margin: 0.25em 0; cursor: pointer; }
-.rnnq-hint { font-style: italic; margin: 0.2em 0; }
+.rnnq-hint, .rnnq-notice { font-style: italic; margin: 0.2em 0; }
 .rnnq-text { font-family: var(--jp-code-font-family, monospace); width: 12em;
   color: inherit; background: transparent; border: 1px solid var(--jp-border-color1, #8a8a8a); }
 .rnnq-check { margin-top: 0.4em; padding: 0.15em 1em; cursor: pointer; color: inherit;
@@ -241,6 +333,10 @@ _STYLE = """<style>
 .rnnq-right .rnnq-feedback { border-left-color: #1b7f3b; }
 .rnnq-wrong .rnnq-feedback { border-left-color: #b8590d; }
 </style>"""
+
+
+#: Shown until quiz.js runs: in JupyterLab, a stored output's script runs once its cell has run.
+NOTICE = "To check answers here, run this cell first (Shift+Enter)."
 
 
 class Quiz:
@@ -259,9 +355,10 @@ class Quiz:
             _question_html(self.chapter, number, q)
             for number, q in enumerate(self.questions, start=1)
         )
+        # The script comes after the quiz: it hides the notice of the quiz just before it.
         return (
-            f"{_STYLE}\n<script>{_SCRIPT}</script>\n"
-            f'<div class="rnnq" data-chapter="{self.chapter}">\n{body}\n</div>'
+            f'{_STYLE}\n<div class="rnnq" data-chapter="{self.chapter}">\n'
+            f'<p class="rnnq-notice">{NOTICE}</p>\n{body}\n</div>\n<script>{_SCRIPT}</script>'
         )
 
 

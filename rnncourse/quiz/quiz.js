@@ -1,7 +1,11 @@
 // Grades rnncourse's self-check quizzes in the browser (no kernel needed).
-// The same rule as rnncourse.quiz.grade in Python; tests/test_quiz.py runs both under node.
+// The same rule as rnncourse.quiz.grade in Python; tests/test_quiz_banks.py runs both under node.
 (function (root) {
   "use strict";
+
+  // The characters read as space in typed answers (rnncourse.quiz.SPACES).
+  var SPACE = "[ \\t\\n\\r\\u00a0\\u202f]";
+  var NUMBER = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
 
   function decode(text) {
     var bytes = typeof atob === "function" ? atob(text) : Buffer.from(text, "base64").toString("binary");
@@ -10,10 +14,22 @@
     return JSON.parse(new TextDecoder("utf-8").decode(codes));
   }
 
+  function strip(text, extra) {
+    var set = "[ \\t\\n\\r\\u00a0\\u202f" + (extra || "") + "]";
+    return text.replace(new RegExp("^" + set + "+|" + set + "+$", "g"), "");
+  }
+
+  // rnncourse.quiz.parse_number: a number, or null.
+  function parseNumber(text) {
+    var cleaned = text.replace(new RegExp(SPACE, "g"), "").replace(/\u2212/g, "-");
+    return NUMBER.test(cleaned) ? Number(cleaned) : null;
+  }
+
+  // rnncourse.quiz.shape_tokens: "(n, t, h)" -> ["N", "T", "H"].
   function shapeTokens(text) {
-    var inner = text.trim().replace(/^[()\[\] ]+|[()\[\] ]+$/g, "");
-    if (!inner) return [];
-    return inner.split(",").map(function (s) { return s.trim().toUpperCase(); })
+    var inner = strip(text, "()\\[\\]");
+    var tokens = inner.indexOf(",") >= 0 ? inner.split(",") : inner.split(new RegExp(SPACE + "+"));
+    return tokens.map(function (s) { return s.replace(/[ \t\n\r\u00a0\u202f*\u00b7\u00d7]/g, "").toUpperCase(); })
       .filter(function (s) { return s.length > 0; });
   }
 
@@ -25,7 +41,8 @@
 
   // Returns {correct: true | false | null, show: [feedback indices], note: text}.
   function grade(type, key, response) {
-    if (response === null || response === "" || (type === "many" && response.length === 0)) {
+    if (response === null || (type === "many" && response.length === 0) ||
+        (typeof response === "string" && strip(response) === "")) {
       return { correct: null, show: [], note: "Pick or type an answer first." };
     }
     if (type === "one") {
@@ -41,23 +58,24 @@
     }
     var nWrong = key.wrong.length;
     if (type === "number") {
-      var cleaned = response.trim().replace(/ /g, "");
-      var value = Number(cleaned);
-      if (cleaned === "" || isNaN(value)) {
-        return { correct: null, show: [], note: "'" + response.trim() + "' is not a number: type digits, e.g. 0.25 or 1e-3." };
+      var value = parseNumber(response);
+      if (value === null) {
+        var typed = strip(response);
+        var note2 = parseNumber(typed.replace(/,/g, ".")) !== null
+          ? "'" + typed + "': write the decimal point as a point, e.g. 0.25."
+          : "'" + typed + "' is not a number: type digits, e.g. 0.25, -3 or 1e-3.";
+        return { correct: null, show: [], note: note2 };
       }
       if (Math.abs(value - key.answer) <= key.tolerance) return { correct: true, show: [0], note: "" };
       for (var w = 0; w < nWrong; w++) {
-        var tol = key.wrong_tolerance[w] === null ? key.tolerance : key.wrong_tolerance[w];
-        if (Math.abs(value - key.wrong[w]) <= tol) return { correct: false, show: [1 + w], note: "" };
+        if (Math.abs(value - key.wrong[w]) <= key.wrong_tolerance[w]) return { correct: false, show: [1 + w], note: "" };
       }
       return { correct: false, show: [1 + nWrong], note: "" };
     }
     var tokens = shapeTokens(response);
-    var upper = function (list) { return list.map(function (s) { return s.toUpperCase(); }); };
-    if (sameList(tokens, upper(key.answer))) return { correct: true, show: [0], note: "" };
+    if (sameList(tokens, shapeTokens(key.answer.join(", ")))) return { correct: true, show: [0], note: "" };
     for (var s = 0; s < nWrong; s++) {
-      if (sameList(tokens, upper(key.wrong[s]))) return { correct: false, show: [1 + s], note: "" };
+      if (sameList(tokens, shapeTokens(key.wrong[s].join(", ")))) return { correct: false, show: [1 + s], note: "" };
     }
     return { correct: false, show: [1 + nWrong], note: "" };
   }
@@ -86,7 +104,14 @@
     });
   }
 
-  var api = { check: check, grade: grade, decode: decode };
-  if (typeof module !== "undefined" && module.exports) module.exports = api;
-  else root.rnncourseQuiz = api;
+  var api = { check: check, grade: grade, decode: decode, parseNumber: parseNumber, shapeTokens: shapeTokens };
+  if (typeof module !== "undefined" && module.exports) {
+    module.exports = api;
+    return;
+  }
+  root.rnncourseQuiz = api;
+  // This script stands right after its quiz: the quiz can grade now, so its notice goes.
+  var quiz = document.currentScript && document.currentScript.previousElementSibling;
+  var notice = quiz && quiz.classList.contains("rnnq") && quiz.querySelector(".rnnq-notice");
+  if (notice) notice.hidden = true;
 })(typeof window !== "undefined" ? window : this);
