@@ -316,3 +316,30 @@ def test_the_rnn_no_longer_bridges_the_far_value_from_T_20(sweep):
     mse = _final(sweep, "adding_mse")
     assert mse["rnn"][0] < 0.01  # T = 10: both values learnt
     assert all(v > 1 / 12 for v in mse["rnn"][1:])  # from T = 20: not even below 1/12
+
+
+def test_the_irnn_depends_on_clipping_and_a_moderate_learning_rate():
+    quote("08", "in the sweep the IRNN learns at every $T$, though less precisely as $T$ grows")
+    acc = _final(long_range.load_sweep(), "adding_accuracy")["irnn"]
+    assert all(np.diff(acc) < 0)
+    quote(
+        "08",
+        "Relu states are\n  unbounded, so the IRNN depends on clipping and on a moderate "
+        "learning rate",
+    )
+    task = long_range.adding_task(50)
+    test = task.sample(200, np.random.default_rng(1))
+
+    def final_mse(lr, max_norm):  # 300 steps of the sweep's setup at T = 50
+        rng = np.random.default_rng(0)
+        model = long_range.make_model("irnn", task, 32, rng)
+        run = long_range.train_on_task(
+            model, task, optim.Adam(lr), 300, rng, max_norm=max_norm, eval_batch=test, eval_every=50
+        )
+        return run.evals["mse"][0], run.evals["mse"][-1], max(run.grad_norm)
+
+    start, clipped, largest = final_mse(0.01, 1.0)
+    assert start > 100 and largest > 1e5  # unbounded states: huge answers and gradients at first
+    assert clipped < 1 / 12 / 2  # the sweep's setup learns
+    assert final_mse(0.01, None)[1] > 1 / 6  # without clipping: not even the baseline yet
+    assert final_mse(0.05, 1.0)[1] > 1 / 6  # clipped, but five times the learning rate: stuck

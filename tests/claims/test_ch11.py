@@ -65,6 +65,15 @@ def test_dates_are_short():
     assert (dates.FIRST_DATE.year, dates.LAST_DATE.year) == (1950, 2049)
     quote("11", "Every 10th day (`date.toordinal() % 10 == 0`) is **held out**")
     assert dates.HELDOUT_EVERY == 10 and dates.is_heldout(datetime.date.fromordinal(730_000))
+    quote(
+        "11",
+        "training never sees it, in\nany format, and test dates are drawn from those days only",
+    )
+    rng = np.random.default_rng(0)
+    train = dates.random_dates(5000, rng, split="train")
+    test = dates.random_dates(5000, rng, split="test")
+    assert not any(d.toordinal() % 10 == 0 for d in train)
+    assert all(d.toordinal() % 10 == 0 for d in test)
     quote("11", "the output is one character at a time over 13\nsymbols")
     assert len(dates.TARGET_VOCAB.tokens) == 13
 
