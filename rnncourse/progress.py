@@ -10,13 +10,27 @@ notebook that holds ``notebooks/00_welcome.ipynb``, or your home folder when the
 found). The environment variable ``RNNCOURSE_PROGRESS`` overrides it: a file path, or ``off``
 to record nothing (the test suite sets ``off``). Nothing is written while nbgrader grades
 (``NBGRADER_EXECUTION`` set), so grading never changes a learner's record.
+
+Recording never breaks a learner's check: a folder that cannot be written, or a file that
+cannot be read, only means nothing is recorded (:func:`record` returns False). Two notebooks
+passing checks at the same moment both land: each update holds a lock on
+``progress.json.lock`` while it reads and rewrites the file (where the system has ``fcntl``),
+and the file is replaced whole, never left half written. A file that is not the course's JSON
+is kept as ``progress.json.bad`` and a new one started.
 """
 
 import datetime
 import html
 import json
 import os
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: no lock; the file is still replaced whole
+    fcntl = None
 
 from .course_map import CHAPTERS
 
@@ -37,45 +51,98 @@ def progress_file(start=None):
     return Path.home() / ".rnncourse" / "progress.json"
 
 
+class _Unreadable(Exception):
+    """The file is there but cannot be read (permissions, a folder in its place)."""
+
+
+def _read(path):
+    """``{name: date}`` from the file; {} when there is none; ValueError when it is not ours."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise _Unreadable(str(exc)) from exc
+    data = json.loads(text)  # ValueError (UnicodeDecodeError too) when not JSON
+    passed = data.get("passed") if isinstance(data, dict) else None
+    if not isinstance(passed, dict):
+        raise ValueError(f"{path} holds no 'passed' table")
+    return {str(k): str(v) for k, v in passed.items()}
+
+
 def load(path=None):
     """``{function name: date passed}``; empty when nothing is recorded or readable."""
     path = progress_file() if path is None else Path(path)
-    if path is None or not path.exists():
+    if path is None:
         return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return _read(path)
+    except (_Unreadable, ValueError):
         return {}
-    passed = data.get("passed", {}) if isinstance(data, dict) else {}
-    return {str(k): str(v) for k, v in passed.items()} if isinstance(passed, dict) else {}
+
+
+@contextmanager
+def _locked(path):
+    """Hold an exclusive lock on ``path``'s lock file while the file is read and rewritten."""
+    with open(path.with_name(path.name + ".lock"), "a") as lock:
+        if fcntl is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield  # closing the file releases the lock
+
+
+def _write(path, passed):
+    """Replace the file whole: write a temporary file next to it, then rename it."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump({"passed": passed}, out, indent=1, sort_keys=True)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def _grading():
+    return bool(os.environ.get("NBGRADER_EXECUTION"))
 
 
 def record(name, path=None, today=None):
-    """Note that the check of ``name`` passed (a no-op when off or under nbgrader)."""
-    if os.environ.get("NBGRADER_EXECUTION"):
+    """Note that the check of ``name`` passed, keeping the date it first passed.
+
+    Returns True when it is recorded, False when nothing was written: recording is off,
+    nbgrader is grading, or the file or its folder cannot be read or written.
+    """
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"name must be an exercise function's name (a str), got {name!r}")
+    if _grading():
         return False
     path = progress_file() if path is None else Path(path)
     if path is None:
         return False
-    passed = load(path)
-    passed.setdefault(name, (today or datetime.date.today()).isoformat())
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"passed": passed}, indent=1, sort_keys=True), encoding="utf-8")
-        tmp.replace(path)
-    except OSError:  # a read-only folder must never break a learner's check
+        with _locked(path):
+            try:
+                passed = _read(path)
+            except ValueError:  # not our JSON: keep it aside, start a new record
+                os.replace(path, path.with_name(path.name + ".bad"))
+                passed = {}
+            if name in passed:
+                return True
+            passed[name] = (today or datetime.date.today()).isoformat()
+            _write(path, passed)
+    except (OSError, _Unreadable):  # read-only or unreadable: never break a learner's check
         return False
     return True
 
 
 def reset(path=None):
-    """Forget every passed check. Returns how many were forgotten."""
+    """Forget every passed check. Returns how many were forgotten (0 while nbgrader grades)."""
     path = progress_file() if path is None else Path(path)
-    if path is None or not path.exists():
+    if path is None or _grading():
         return 0
     count = len(load(path))
-    path.unlink()
+    path.unlink(missing_ok=True)
     return count
 
 
@@ -132,7 +199,10 @@ def line(chapter):
     """One line for the end of ``chapter``: its exercise checks passed so far."""
     match = [c for c in CHAPTERS if c.number == chapter]
     if not match:
-        raise ValueError(f"chapter must be one of the course map's numbers, got {chapter!r}")
+        numbers = ", ".join(c.number for c in CHAPTERS)
+        raise ValueError(
+            f"chapter must be one of the course map's numbers ({numbers}), got {chapter!r}"
+        )
     if progress_file() is None:
         return _Html(_off_note(), f"<p>{_off_note()}</p>")
     names = match[0].exercises

@@ -1,6 +1,8 @@
 """Where you are: passed checks recorded locally, shown, reset; never while nbgrader grades."""
 
+import datetime
 import json
+import threading
 
 import pytest
 
@@ -57,15 +59,16 @@ def test_course_folder_is_found_from_a_notebook_folder(tmp_path, monkeypatch):
     assert progress.progress_file(tmp_path / "exercises") == expected
 
 
-def test_a_broken_file_reads_as_empty(store):
+def test_a_broken_file_reads_as_empty_and_is_kept_aside(store):
     store.write_text("not json")
     assert progress.load() == {}
     assert progress.record("rnn_forward")
     assert list(progress.load()) == ["rnn_forward"]
+    assert (store.parent / "progress.json.bad").read_text() == "not json"
 
 
 def test_unknown_chapter_is_named():
-    with pytest.raises(ValueError, match="chapter must be"):
+    with pytest.raises(ValueError, match=r"chapter must be one of .*00, 01.*got '99'"):
         progress.line("99")
 
 
@@ -73,3 +76,62 @@ def test_every_exercise_of_the_map_has_a_checker():
     names = {name for c in CHAPTERS for name in c.exercises}
     missing = sorted(n for n in names if not callable(getattr(check, n, None)))
     assert not missing, f"course map exercises without a check.<name>: {missing}"
+
+
+def test_checks_passing_at_the_same_moment_are_all_kept(store):
+    """Two notebooks (here: threads) recording at once: no update is lost, no file half written."""
+    names = [f"exercise_{k}" for k in range(24)]
+    start = threading.Barrier(len(names))
+
+    def record(name):
+        start.wait()
+        assert progress.record(name)
+
+    threads = [threading.Thread(target=record, args=(name,)) for name in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(progress.load()) == sorted(names)
+    assert not list(store.parent.glob("*.tmp"))
+
+
+def test_a_folder_that_cannot_be_written_records_nothing(tmp_path, monkeypatch):
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv(progress.ENV, str(tmp_path / "file" / "progress.json"))  # under a file
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    assert progress.record("rnn_forward") is False
+    assert check.rnn_step_forward(rnn.rnn_step_forward)  # the check itself still passes
+    assert progress.load() == {}
+
+
+def test_an_unreadable_file_is_left_alone(store, monkeypatch):
+    progress.record("rnn_forward")
+    before = store.read_text()
+    real = type(store).read_text
+
+    def denied(self, *args, **kwargs):
+        if self == store:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(store), "read_text", denied)
+    assert progress.load() == {}
+    assert progress.record("rnn_step_forward") is False  # not overwritten with one entry
+    monkeypatch.undo()
+    assert store.read_text() == before
+
+
+def test_the_first_date_is_kept_and_names_are_checked(store):
+    assert progress.record("rnn_forward", today=datetime.date(2026, 1, 2))
+    assert progress.record("rnn_forward", today=datetime.date(2026, 3, 4))
+    assert progress.load() == {"rnn_forward": "2026-01-02"}
+    with pytest.raises(TypeError, match="name must be an exercise function's name"):
+        progress.record(None)
+
+
+def test_reset_under_nbgrader_forgets_nothing(store, monkeypatch):
+    progress.record("rnn_forward")
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    assert progress.reset() == 0
+    assert store.exists()
