@@ -1,6 +1,7 @@
 """Cell diagrams: drawn from the package's numbers, readable, and live in the gate explorers."""
 
 import re
+import xml.etree.ElementTree as ET
 
 import ipywidgets
 import numpy as np
@@ -29,10 +30,10 @@ def contrast(a, b):
 
 def test_gate_numbers_are_readable_on_every_fill():
     # the numbers and symbols sit on a white label inside each coloured box
-    assert contrast(cd.text_colour(), "#ffffff") >= 4.5
     svg = cd.lstm_svg({"f": 1.0, "i": 0.0, "g": -1.0, "o": 0.5})
     assert svg.count('fill="#ffffff" fill-opacity="0.92"') == 4
-    assert 'fill="#ffffff"' not in cd.text_colour()
+    fills = {t.get("fill") for t in ET.fromstring(svg).iter(f"{SVG}text")}
+    assert fills == {cd.INK} and contrast(cd.INK, "#ffffff") >= 4.5
 
 
 def test_fill_runs_white_to_blue_and_vermillion():
@@ -60,6 +61,40 @@ def test_gru_values_follow_the_equations_drawn():
     assert cd.gru_values(trace, 0, 0)["h_prev"] == pytest.approx(0.8)
 
 
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def test_svg_is_well_formed_and_says_what_it_shows():
+    trace = gates.lstm_gate_trace(gates.input_sequence("sine"))
+    v = cd.lstm_values(trace, 7, 1)
+    pictures = [
+        cd.lstm_svg(),
+        cd.gru_svg(),
+        cd.lstm_svg(v),
+        cd.lstm_svg(cd.lstm_values(trace, 8, 1)),
+    ]
+    pictures.append(cd.gru_svg(cd.gru_values(gru_gates.gru_gate_trace("sine"), 3, 0), False))
+    ids = []
+    for svg in pictures:
+        root = ET.fromstring(svg)  # well-formed XML
+        assert root.tag == f"{SVG}svg"
+        (marker,) = root.iter(f"{SVG}marker")
+        ids.append(marker.get("id"))
+        used = {e.get("marker-end") for e in root.iter(f"{SVG}polyline")} - {None}
+        assert used == {f"url(#{marker.get('id')})"}
+        assert root.get("aria-label") == root.find(f"{SVG}title").text
+    assert len(set(ids)) == len(ids), "two diagrams on one page would share an arrow id"
+    label = ET.fromstring(pictures[2]).get("aria-label")
+    expected = ", ".join(f"{cd.SYMBOLS[k]} = {v[k]:.2f}" for k in cd.LSTM_KEYS)
+    assert label == f"LSTM cell, one step of the LSTM: {expected}"
+    assert label.startswith("LSTM cell, one step of the LSTM: x_t = ")
+    assert "c_{t-1} = " in label and "h_{t-1} = " in label
+    # every number drawn is one of the values, to two decimals
+    texts = ["".join(t.itertext()) for t in ET.fromstring(pictures[2]).iter(f"{SVG}text")]
+    drawn = [float(m) for t in texts for m in re.findall(r"-?\d+\.\d\d", t)]
+    assert sorted(drawn) == sorted(round(x, 2) for x in v.values())
+
+
 def test_svg_shows_every_symbol_and_number():
     v = {"i": 0.25, "f": 0.9, "g": -0.5, "o": 0.75, "c": 0.1, "h": 0.2, "c_prev": 0.3,
          "h_prev": 0.4, "x": 1.0}  # fmt: skip
@@ -83,8 +118,17 @@ def test_bad_values_are_named():
         cd.gru_svg({"z": float("nan")})
     with pytest.raises(TypeError, match="dict"):
         cd.lstm_svg([0.5])
-    with pytest.raises(ValueError, match="t must be"):
-        cd.lstm_values(gates.lstm_gate_trace(gates.input_sequence("pulse")), 30)
+    with pytest.raises(TypeError, match=r"values\['f'\] must be a number or None, got 'open'"):
+        cd.lstm_svg({"f": "open"})
+    trace = gates.lstm_gate_trace(gates.input_sequence("pulse"))
+    with pytest.raises(ValueError, match="t must be a step index from 0 to 29, got 30"):
+        cd.lstm_values(trace, 30)
+    with pytest.raises(TypeError, match="t must be an int, got 2.0"):
+        cd.lstm_values(trace, 2.0)
+    with pytest.raises(ValueError, match="unit must be from 0 to 2, got 3"):
+        cd.lstm_values(trace, 2, 3)
+    with pytest.raises(TypeError, match="svg must be an SVG string"):
+        cd.Diagram(None)
 
 
 def test_lstm_explorer_recolours_its_diagram():

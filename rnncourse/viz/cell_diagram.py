@@ -15,8 +15,11 @@ reads the same in JupyterLab's light and dark themes.
 - the gate explorers colour the picture with the step and unit a learner picks.
 
 Pure functions: numbers in, text out; no widgets or plotting libraries are imported here.
+The SVG is well-formed XML, and its text description (``<title>`` and ``aria-label``) names
+the values with the notation's symbols.
 """
 
+import hashlib
 import html
 
 import numpy as np
@@ -29,6 +32,9 @@ LINE = "#57606a"
 
 LSTM_KEYS = ("x", "h_prev", "c_prev", "i", "f", "g", "o", "c", "h")
 GRU_KEYS = ("x", "h_prev", "r", "z", "n", "h")
+#: How the text description writes each value: chapter 0's symbols.
+SYMBOLS = {"x": "x_t", "h_prev": "h_{t-1}", "c_prev": "c_{t-1}", "c": "c_t", "h": "h_t"}
+SYMBOLS |= {gate: f"{gate}_t" for gate in "ifgorzn"}
 
 
 def _mix(a, b, share):
@@ -42,11 +48,6 @@ def fill_colour(value, signed=False):
     v = float(np.clip(value, -1.0 if signed else 0.0, 1.0))
     rgb = _mix(WHITE, BLUE, v) if v >= 0 else _mix(WHITE, VERMILLION, -v)
     return "#{:02x}{:02x}{:02x}".format(*rgb)
-
-
-def text_colour(value=None, signed=False):
-    """Text is always dark on the white label inside a box: contrast 15:1, whatever the fill."""
-    return INK
 
 
 def _sym(base, sub=""):
@@ -68,7 +69,7 @@ def _text(x, y, content, size=14, anchor="middle", colour=INK, weight="normal", 
 
 def _line(points, arrow=True):
     path = " ".join(f"{x},{y}" for x, y in points)
-    end = ' marker-end="url(#rnn-arrow)"' if arrow else ""
+    end = ' marker-end="url(#ARROW)"' if arrow else ""  # _frame gives the marker its id
     return f'<polyline points="{path}" fill="none" stroke="{LINE}" stroke-width="2"{end}/>'
 
 
@@ -107,16 +108,39 @@ def _fmt(values, key):
 
 
 def _frame(width, height, body, label):
+    # The arrow marker's id is unique to this picture, so several diagrams on one page (two
+    # notebooks open, an explorer redrawn) never point at each other's markers.
+    arrow = "rnn-arrow-" + hashlib.sha1((label + body).encode()).hexdigest()[:10]
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-label="{html.escape(label)}">'
         f"<title>{html.escape(label)}</title>"
-        '<defs><marker id="rnn-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+        f'<defs><marker id="{arrow}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
         f'markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" '
         f'fill="{LINE}"/></marker></defs>'
         f'<rect x="1" y="1" width="{width - 2}" height="{height - 2}" rx="8" fill="#ffffff" '
-        f'stroke="#8c959f"/>\n{body}\n</svg>'
+        f'stroke="#8c959f"/>\n{body.replace("url(#ARROW)", f"url(#{arrow})")}\n</svg>'
     )
+
+
+def _inputs(v, bus_end, gate_xs):
+    """The inputs along the bottom: h_{t-1} and x_t on one bus, up into every gate box."""
+    return [
+        _line([(100, 282), (bus_end, 282)], arrow=False),
+        _text(16, 287, _sym("h", "t-1"), anchor="start"),
+        _text(16, 305, _fmt(v, "h_prev").lstrip(" ="), size=12, anchor="start", italic=False),
+        _line([(112, 316), (112, 284)], arrow=False),
+        _text(124, 318, _sym("x", "t") + _fmt(v, "x"), anchor="start"),
+        *(_line([(x, 282), (x, top)]) for x, top in gate_xs),
+    ]
+
+
+def _label(cell, v, where):
+    """The picture's text description: the values with the notation's symbols."""
+    if not v:
+        return f"{cell} cell: {where}"
+    values = ", ".join(f"{SYMBOLS[k]} = {float(x):.2f}" for k, x in v.items() if x is not None)
+    return f"{cell} cell, {where}: {values}"
 
 
 def _caption(values, where, width, y):
@@ -134,14 +158,21 @@ def _check_values(values, keys, name):
     if values is None:
         return None
     if not isinstance(values, dict):
-        raise TypeError(f"values must be a dict of numbers with keys {keys}, got {type(values)}")
-    unknown = sorted(set(values) - set(keys))
+        raise TypeError(
+            f"values must be a dict of numbers with keys {keys}, got {type(values).__name__}"
+        )
+    unknown = sorted(set(values) - set(keys), key=str)
     if unknown:
         raise ValueError(f"values for the {name} diagram take the keys {keys}, got {unknown}")
     for key, value in values.items():
-        if value is not None and not np.isfinite(float(value)):
+        try:
+            number = None if value is None else float(value)
+        except (TypeError, ValueError):
+            raise TypeError(f"values[{key!r}] must be a number or None, got {value!r}") from None
+        if number is not None and not np.isfinite(number):
             raise ValueError(f"values[{key!r}] must be a finite number, got {value!r}")
-    return values
+    # in the picture's own order, whatever the dict's
+    return {key: values[key] for key in keys if key in values}
 
 
 def lstm_svg(values=None, where="one step of the LSTM"):
@@ -168,8 +199,8 @@ def lstm_svg(values=None, where="one step of the LSTM"):
         _line([(370, 174), (370, 130), (333, 130)]),
         _line([(320, 117), (328, 73)]),
         # output: h_t = o_t * tanh(c_t)
-        _line([(550, 60), (550, 103)], arrow=True),
-        '<ellipse cx="550" cy="120" rx="26" ry="16" fill="#ffffff" stroke="#57606a" '
+        _line([(550, 60), (550, 103)]),
+        f'<ellipse cx="550" cy="120" rx="26" ry="16" fill="#ffffff" stroke="{LINE}" '
         'stroke-width="2"/>',
         _text(550, 125, "tanh", size=12, italic=False),
         _line([(550, 136), (550, 187)]),
@@ -177,20 +208,10 @@ def lstm_svg(values=None, where="one step of the LSTM"):
         _line([(512, 200), (537, 200)]),
         _line([(563, 200), (600, 200), (600, 250)]),
         _text(610, 270, _sym("h", "t") + _fmt(v, "h"), anchor="end"),
-        # inputs along the bottom
-        _line([(100, 282), (470, 282)], arrow=False),
-        _text(16, 287, _sym("h", "t-1"), anchor="start"),
-        _text(16, 305, _fmt(v, "h_prev").lstrip(" ="), size=12, anchor="start", italic=False),
-        _line([(112, 316), (112, 284)], arrow=False),
-        _text(124, 318, _sym("x", "t") + _fmt(v, "x"), anchor="start"),
+        *_inputs(v, 470, [(x, 227) for x in (170, 270, 370, 470)]),
+        _caption(v, where, W, 20),
     ]
-    for x in (170, 270, 370, 470):
-        body.append(_line([(x, 282), (x, 227)]))
-    body.append(_caption(v, where, W, 20))
-    label = "LSTM cell: " + (
-        ", ".join(f"{k} = {float(x):.2f}" for k, x in v.items() if x is not None) if v else where
-    )
-    return _frame(W, H, "\n".join(body), label)
+    return _frame(W, H, "\n".join(body), _label("LSTM", v, where))
 
 
 def gru_svg(values=None, reset_after=True, where="one step of the GRU"):
@@ -217,7 +238,7 @@ def gru_svg(values=None, reset_after=True, where="one step of the GRU"):
         _line([(250, 174), (250, 73)]),
         # 1 - z_t times the candidate joins the sum
         _line([(250, 130), (327, 130)]),
-        '<rect x="330" y="117" width="40" height="26" rx="4" fill="#ffffff" stroke="#57606a" '
+        f'<rect x="330" y="117" width="40" height="26" rx="4" fill="#ffffff" stroke="{LINE}" '
         'stroke-width="2"/>',
         _text(350, 135, "1 −", size=13, italic=False),
         _line([(370, 130), (427, 130)]),
@@ -229,24 +250,17 @@ def gru_svg(values=None, reset_after=True, where="one step of the GRU"):
         _node(340, 200, "⊙"),
         _line([(353, 200), (397, 200)]),
         _text(400, 318, html.escape(where_r), size=11, italic=False),
-        # inputs along the bottom
-        _line([(100, 282), (440, 282)], arrow=False),
-        _text(16, 287, _sym("h", "t-1"), anchor="start"),
-        _text(16, 305, _fmt(v, "h_prev").lstrip(" ="), size=12, anchor="start", italic=False),
-        _line([(112, 316), (112, 284)], arrow=False),
-        _text(124, 318, _sym("x", "t") + _fmt(v, "x"), anchor="start"),
+        *_inputs(v, 440, [(150, 227), (250, 227), (340, 213), (440, 227)]),
+        _caption(v, where, W, 20),
     ]
-    for x in (150, 250, 340, 440):
-        body.append(_line([(x, 282), (x, 227 if x != 340 else 213)]))
-    body.append(_caption(v, where, W, 20))
-    label = "GRU cell: " + (
-        ", ".join(f"{k} = {float(x):.2f}" for k, x in v.items() if x is not None) if v else where
-    )
-    return _frame(W, H, "\n".join(body), label)
+    return _frame(W, H, "\n".join(body), _label("GRU", v, where))
 
 
 def _pick(array, t, unit, name):
     array = np.asarray(array)
+    for arg, value in (("t", t), ("unit", unit)):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+            raise TypeError(f"{arg} must be an int, got {value!r}")
     if not 0 <= t < array.shape[0]:
         raise ValueError(f"t must be a step index from 0 to {array.shape[0] - 1}, got {t}")
     if array.ndim == 1:
@@ -278,6 +292,8 @@ class Diagram:
     """Shows an SVG string in a notebook (and as its text description elsewhere)."""
 
     def __init__(self, svg):
+        if not isinstance(svg, str) or "<title>" not in svg:
+            raise TypeError(f"svg must be an SVG string from lstm_svg or gru_svg, got {svg!r:.80}")
         self.svg = svg
 
     def __repr__(self):
