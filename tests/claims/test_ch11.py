@@ -44,10 +44,15 @@ def test_copy_bottleneck():
         "digits",
     )
     assert (copy["lengths"].min(), copy["lengths"].max()) == (2, 24)
-    quote("11", "about two dozen digits do\nnot fit through 64 numbers after this much training")
+    quote(
+        "11",
+        "from about a dozen digits\non, strings do not fit through 64 numbers after this much "
+        "training",
+    )
     assert config["H_dec"] == 64
     exact = dict(zip(copy["lengths"].tolist(), copy["exact_none"], strict=True))
-    assert exact[2] == 1.0 and exact[20] < 0.01 and exact[24] < 0.01
+    assert exact[2] == 1.0 and exact[8] > 0.5  # short strings: copied well
+    assert all(v < 0.1 for length, v in exact.items() if length >= 12)  # a dozen and more: not
     quote("11", "With attention, length hardly matters")
     assert copy["exact_bahdanau"].min() >= 0.98
 
