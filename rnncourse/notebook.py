@@ -1,6 +1,7 @@
 """Small helpers for the course notebooks (IPython and matplotlib are imported only when called)."""
 
 import inspect
+import re
 
 #: Okabe and Ito's colour-blind-safe palette (https://jfly.uni-koeln.de/color/), the colour
 #: cycle of every matplotlib figure in the course.
@@ -61,26 +62,60 @@ def use_figure_style():
     )
 
 
+def _plain(text):
+    """Figure text as words on one line: mathtext's $, backslashes and braces dropped."""
+    text = re.sub(r"\\([A-Za-z]+)", r"\1", str(text))
+    return " ".join(re.sub(r"[${}]", "", text).split())
+
+
+def _listed(names, most):
+    """Up to ``most`` names, then how many more."""
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return ", ".join(names[:most]) + more
+
+
+def _panel(ax):
+    """One axes in words: its title, what is plotted against what, its legend entries."""
+    titles = (_plain(ax.get_title(loc)) for loc in ("left", "center", "right"))
+    title = " ".join(t for t in titles if t)
+    y, x = _plain(ax.get_ylabel()), _plain(ax.get_xlabel())
+    axes = f"{y} against {x}" if y and x else y or (f"x axis {x}" if x else "")
+    what = f"{title} ({axes})" if title and axes else title or axes
+    if ax.images:
+        what = "an image" + (f" ({what})" if what else "")
+    if not what:
+        texts = [t for t in (_plain(t.get_text()) for t in ax.texts) if t]
+        what = f"a drawing labelled {_listed(texts, 8)}" if texts else "a plot"
+    names = [f'"{_plain(name)}"' for name in ax.get_legend_handles_labels()[1]]
+    if names:  # quoted: an entry may hold a comma
+        what += f"; legend {_listed(names, 6)}"
+    return what
+
+
 def figure_alt(fig):
-    """A text alternative for a figure, from its titles and axis labels."""
-    parts = []
-    title = fig._suptitle.get_text() if getattr(fig, "_suptitle", None) else ""
-    if title:
-        parts.append(title)
-    for ax in fig.get_axes():
-        if not ax.get_visible() or not ax.has_data():
-            continue
-        what = ax.get_title() or "a plot"
-        axes = [label for label in (ax.get_ylabel(), ax.get_xlabel()) if label]
-        if len(axes) == 2:
-            what += f" of {axes[0]} against {axes[1]}"
-        names = [
-            h.get_label() for h in ax.get_legend_handles_labels()[0] if not h.get_label()[:1] == "_"
-        ]
-        if names:
-            what += " (" + ", ".join(names[:6]) + (", ..." if len(names) > 6 else "") + ")"
-        parts.append(what)
-    return "Figure: " + ("; ".join(parts) if parts else "a matplotlib figure") + "."
+    """A text alternative for a figure, from its titles, axis labels, legends and texts.
+
+    For example ``Figure: Training. 2 panels: (1) loss (MSE against step); legend "RNN",
+    "LSTM". (2) a plot.`` Each panel says its title, its y label against its x label and up to
+    six legend entries; a panel with none of these says what it is (an image, a drawing with
+    its text labels, a plot). Colour bars are left out; mathtext reads as plain words.
+    """
+    title = getattr(fig, "_suptitle", None)  # Figure.get_suptitle() needs matplotlib 3.8
+    parts = [_plain(title.get_text())] if title is not None else []
+    panels = [
+        _panel(ax)
+        for ax in fig.get_axes()
+        if ax.get_visible()
+        and ax.get_label() != "<colorbar>"
+        and (ax.has_data() or ax.texts or ax.get_title())
+    ]
+    if len(panels) == 1:
+        parts += panels
+    elif panels:
+        numbered = ". ".join(f"({k}) {panel}" for k, panel in enumerate(panels, start=1))
+        parts.append(f"{len(panels)} panels: {numbered}")
+    text = ". ".join(part for part in parts if part) or "a matplotlib figure"
+    return f"Figure: {text}."
 
 
 def _describe_figures(shell):

@@ -20,8 +20,38 @@ def test_alt_text_names_titles_axes_and_legend():
     a.legend()
     b.plot([0, 1])
     fig.suptitle("Training")
-    assert figure_alt(fig) == "Figure: Training; loss of MSE against step (RNN, LSTM); a plot."
+    assert figure_alt(fig) == (
+        'Figure: Training. 2 panels: (1) loss (MSE against step); legend "RNN", "LSTM". (2) a plot.'
+    )
     plt.close(fig)
+
+
+def test_alt_text_of_the_chapters_kinds_of_figure():
+    # a stack of panels sharing the x axis, labelled on the bottom one only (chapter 9)
+    fig, axes = plt.subplots(2, 1, sharex=True)
+    for ax, name in zip(axes, ("sine", "random walk"), strict=True):
+        ax.plot([1, 2])
+        ax.set_ylabel(name)
+    axes[-1].set_xlabel("t")
+    assert figure_alt(fig) == "Figure: 2 panels: (1) sine. (2) random walk against t."
+    # a map with a colour bar and mathtext; a two-line title; legend entries holding commas
+    fig, ax = plt.subplots()
+    fig.colorbar(ax.imshow([[0, 1]]))
+    ax.set_title("$\\alpha_{ts}$ for\nthe first string")
+    assert figure_alt(fig) == "Figure: an image (alpha_ts for the first string)."
+    fig, ax = plt.subplots()
+    for k in range(8):
+        ax.plot([k], label=f"SGD, lr {k}")
+    ax.legend()
+    assert figure_alt(fig).endswith('legend "SGD, lr 0", "SGD, lr 1", "SGD, lr 2", "SGD, lr 3", '
+                                    '"SGD, lr 4", "SGD, lr 5" and 2 more.')  # fmt: skip
+    # a drawing: boxes and text, no data axes (chapter 2's unrolled graph)
+    fig, ax = plt.subplots()
+    ax.add_patch(plt.Rectangle((0, 0), 1, 1))
+    ax.text(0.5, 0.5, "$h_{t-1}$")
+    ax.text(1.5, 0.5, "$x_t$")
+    assert figure_alt(fig) == "Figure: a drawing labelled h_t-1, x_t."
+    plt.close("all")
 
 
 def test_style_sets_the_palette_and_a_white_panel():
@@ -44,4 +74,4 @@ def test_a_notebook_figure_carries_its_alt_text():
     NotebookClient(nb, kernel_name="python3", timeout=120).execute()
     images = [o for o in nb.cells[0].outputs if "image/png" in o.get("data", {})]
     assert len(images) == 1
-    assert images[0].metadata["image/png"]["alt"] == "Figure: Training of loss against step."
+    assert images[0].metadata["image/png"]["alt"] == "Figure: Training (loss against step)."
