@@ -40,3 +40,11 @@ def test_model_counts_what_a_learner_does(tmp_path):
                          quiz=len(__import__("rnncourse.quiz").quiz.load_bank("03")))  # fmt: skip
     expected = (300 + 3 * 10) / 100 + 0.75 + 2 * 1.5 + parts["quiz"] * 1.0
     assert abs(minutes - expected) < 1e-9
+
+
+def test_formulas_are_counted_as_markdown_writes_them():
+    # a formula over a line break is one formula; an escaped dollar is a dollar; code is words
+    source = "Costs \\$5 or \\$6, `x = $HOME` and $a +\nb$ then $c$.\n\n$$h_t$$\n```\nf('$x$')\n```"
+    assert estimate_times.markdown_parts(source) == (10, 2, 1)
+    # a dollar left open does not pair with one in the next paragraph
+    assert estimate_times.markdown_parts("a $5 note\n\nand $x$") == (4, 1, 0)

@@ -4,15 +4,20 @@
     python tools/estimate_times.py --write    # put the numbers into rnncourse/course_map.py
     python tools/estimate_times.py --check    # exit 1 if the course map's numbers are stale
 
-The model (its parameters are below; they were calibrated against the times a careful reader
-needed in the course's review: chapter 02 75-90 min, 03 60-80, 07 100-120, on the versions of
-commit d61b7aa, see ``calibration``):
+    python tools/estimate_times.py --calibrate OLD.ipynb ...   # the model on other versions
+
+The model (its parameters are below) was set against the times a careful reader needed in
+the course's review: chapter 02 75-90 min, 03 60-80, 07 100-120, on the versions of commit
+d61b7aa; on those versions it gives 72, 83 and 99 min (``--calibrate``), each within 5 min
+of the range, none inside it. The model:
 
 - reading: the words of the Markdown cells at READING_WPM words per minute (technical prose
   read carefully, with pauses to think), each inline formula as INLINE_MATH_WORDS words and
-  each displayed equation DISPLAY_MATH_MIN minutes;
+  each displayed equation DISPLAY_MATH_MIN minutes (code in the prose counts as words, and an
+  escaped ``\\$`` is a dollar, not a formula);
 - working through the cells: CODE_CELL_MIN per code cell (read it, run it, read what it
-  prints), FIGURE_MIN per figure, WIDGET_MIN per interactive widget (explore it), QUIZ_MIN per
+  prints), FIGURE_MIN per figure, WIDGET_MIN per interactive widget a cell returns (explore
+  it; a live training curve a cell displays while it runs is part of that cell), QUIZ_MIN per
   quiz question;
 - the exercise notebook, separately: EXERCISE_MIN per function to write and WRITTEN_MIN per
   written answer (the solution regions of solutions/NN_*.ipynb).
@@ -39,14 +44,27 @@ QUIZ_MIN = 1.0
 EXERCISE_MIN = 15.0
 WRITTEN_MIN = 5.0
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-DISPLAY_MATH = re.compile(r"\$\$.*?\$\$", re.DOTALL)
-INLINE_MATH = re.compile(r"\$[^$\n]+\$")
+CODE = re.compile(r"^(```|~~~).*?^\1|`[^`\n]+`", re.DOTALL | re.MULTILINE)
+DISPLAY_MATH = re.compile(r"(?<!\\)\$\$.*?\$\$", re.DOTALL)
+#: $...$ not opened or closed by an escaped \$; it may run over a line break, not a paragraph.
+INLINE_MATH = re.compile(r"(?<!\\)\$(?:[^$\\\n]|\\.|\n(?![ \t]*\n))+?(?<!\\)\$")
 WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'-]*")
 START, END = "# times:start", "# times:end"
 
 
 def _round5(minutes):
     return int(5 * math.ceil(minutes / 5 - 1e-9))
+
+
+def markdown_parts(source):
+    """``(words, inline formulas, displayed equations)`` of one Markdown cell's source."""
+    words = sum(len(WORD.findall(m.group(0))) for m in CODE.finditer(source))
+    prose = CODE.sub(" ", source)
+    display = len(DISPLAY_MATH.findall(prose))
+    prose = DISPLAY_MATH.sub(" ", prose)
+    inline = len(INLINE_MATH.findall(prose))
+    words += len(WORD.findall(INLINE_MATH.sub(" ", prose)))
+    return words, inline, display
 
 
 def reading_parts(path):
@@ -56,10 +74,10 @@ def reading_parts(path):
     for cell in nb["cells"]:
         source = "".join(cell["source"])
         if cell["cell_type"] == "markdown":
-            parts["display"] += len(DISPLAY_MATH.findall(source))
-            source = DISPLAY_MATH.sub(" ", source)
-            parts["inline"] += len(INLINE_MATH.findall(source))
-            parts["words"] += len(WORD.findall(INLINE_MATH.sub(" ", source)))
+            words, inline, display = markdown_parts(source)
+            parts["words"] += words
+            parts["inline"] += inline
+            parts["display"] += display
             continue
         if cell["cell_type"] != "code":
             continue
