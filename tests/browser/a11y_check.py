@@ -11,6 +11,7 @@ figure or box that ignores the dark theme shows up: dark text on JupyterLab Dark
 
 import importlib.util
 import json
+import re
 
 from run_browser import ROOT
 
@@ -68,13 +69,8 @@ def run_axe(page, scope, source, rules_off=()):
     return problems, note
 
 
-THEME_MENU = ("Settings", "Theme")
-
-
 def set_theme(page, name):
     """Switch JupyterLab's theme through its menu: "JupyterLab Dark" or "JupyterLab Light"."""
-    import re
-
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Settings$")).click()
     page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Theme$")).hover()
     page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{name}$")).click()
