@@ -1,13 +1,14 @@
 """Claims of chapter 12 (from numpy to frameworks): its numbers, shapes and comparisons, quoted
 and recomputed from the stored PyTorch numbers and the package."""
 
+import inspect
 import re
 
 import numpy as np
 import pytest
 from _quote import ROOT, quote
 
-from rnncourse import deep, interop, lstm, rnn
+from rnncourse import check, course_map, deep, interop, lstm, rnn
 from rnncourse.activations import sigmoid
 from rnncourse.framework_reference import load_reference, reference_file, reference_names
 
@@ -25,6 +26,19 @@ CONFIGURATIONS = [
 
 def _stored(name):
     return load_reference(name, live=False)
+
+
+def test_times_and_exercise_are_in_the_course_map():
+    quote(
+        "12",
+        "The [course map](00_welcome.ipynb#Course-map) in chapter 0 gives the reading and "
+        "exercise\ntimes of every chapter.",
+    )
+    chapter = next(c for c in course_map.CHAPTERS if c.number == "12")
+    assert course_map.TIMES["12"][1] > 0 and chapter.exercises == ("params_from_state_dict",)
+    quote("12", "write\n`params_from_state_dict`, which reads one layer and direction of a PyTorch")
+    assert (ROOT / "exercises" / chapter.file).exists() and callable(check.params_from_state_dict)
+    assert "layer=0, direction=0" in str(inspect.signature(interop.params_from_state_dict))
 
 
 def test_the_stored_numbers_and_their_shapes():
