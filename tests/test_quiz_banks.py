@@ -143,18 +143,10 @@ def test_bad_questions_are_named():
 
 
 def test_grading_rule():
-    q = {
-        "type": "shape",
-        "question": "?",
-        "answer": ["N", "H"],
-        "feedback": "right",
-        "otherwise": "other",
-        "wrong": [{"value": ["H", "N"], "feedback": "transposed"}],
-    }
-    assert quiz.grade(q, "(n, h)") == (True, "right")
-    assert quiz.grade(q, "H,N") == (False, "transposed")
-    assert quiz.grade(q, "(N, T, H)") == (False, "other")
-    assert quiz.grade(q, "")[0] is None
+    assert quiz.grade(SHAPE_Q, "(n, 4h)") == (True, "right")
+    assert quiz.grade(SHAPE_Q, "4H,N") == (False, "transposed")
+    assert quiz.grade(SHAPE_Q, "(N, T, 4H)") == (False, "other")
+    assert quiz.grade(SHAPE_Q, "")[0] is None
     num = {
         "type": "number",
         "question": "?",
@@ -216,7 +208,6 @@ def test_page_shows_no_answer_before_a_pick(chapter):
     questions = quiz.load_bank(chapter)
     assert page.count('class="rnnq-question"') == len(questions)
     # every piece of feedback is on the page (typeset with it) but hidden
-    shown = quiz.Quiz.__new__(quiz.Quiz)
     hidden = re.findall(r"data-index=\"\d+\" hidden>", page)
     assert page.count('class="rnnq-feedback"') == len(hidden)
     # moving the right answer to another option changes nothing a learner can see
@@ -227,9 +218,8 @@ def test_page_shows_no_answer_before_a_pick(chapter):
         moved[(next(i for i, o in enumerate(q["options"]) if o["correct"]) + 1) % len(moved)][
             "correct"
         ] = True
-        shown.chapter, shown.questions = chapter, questions[:number] + [dict(q, options=moved)]
-        shown.questions += questions[number + 1 :]
-        assert visible(shown._repr_html_()) == visible(page), f"{chapter} q{number + 1}"
+        changed = questions[:number] + [dict(q, options=moved)] + questions[number + 1 :]
+        assert visible(page_of(changed, chapter)) == visible(page), f"{chapter} q{number + 1}"
     keys = re.findall(r'class="rnnq-key" value="([^"]+)"', page)
     assert len(keys) == len(questions)
     json.loads(base64.b64decode(keys[0]))
