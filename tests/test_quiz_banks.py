@@ -142,6 +142,16 @@ def test_bad_questions_are_named():
         quiz.show_quiz("Z9")
 
 
+def test_a_broken_bank_file_is_named(tmp_path, monkeypatch):
+    monkeypatch.setattr(quiz, "BANKS", tmp_path)
+    (tmp_path / "Y8.json").write_text('{"questions": [}')
+    with pytest.raises(ValueError, match=r"quiz bank .*Y8.json is not valid JSON"):
+        quiz.load_bank("Y8")
+    (tmp_path / "Y7.json").write_text("[1, 2]")
+    with pytest.raises(ValueError, match="quiz bank Y7: 'questions' must be a non-empty list"):
+        quiz.load_bank("Y7")
+
+
 def test_grading_rule():
     assert quiz.grade(SHAPE_Q, "(n, 4h)") == (True, "right")
     assert quiz.grade(SHAPE_Q, "4H,N") == (False, "transposed")

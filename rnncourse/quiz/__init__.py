@@ -60,8 +60,12 @@ def bank_path(chapter):
 @cache
 def load_bank(chapter):
     """The questions of ``chapter``, checked for the mistakes a question author makes."""
-    bank = json.loads(bank_path(chapter).read_text(encoding="utf-8"))
-    questions = bank.get("questions")
+    path = bank_path(chapter)
+    try:
+        bank = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ValueError(f"quiz bank {path} is not valid JSON: {exc}") from None
+    questions = bank.get("questions") if isinstance(bank, dict) else None
     if not isinstance(questions, list) or not questions:
         raise ValueError(f"quiz bank {chapter}: 'questions' must be a non-empty list")
     for number, q in enumerate(questions, start=1):
@@ -293,7 +297,8 @@ def _question_html(chapter, number, q):
         label = "Your number" if q["type"] == "number" else "Your shape, e.g. (N, H)"
         parts.append(
             f'<label class="rnnq-option">{label}: <input type="text" class="rnnq-text" '
-            f'name="{name}" autocomplete="off" spellcheck="false"></label>'
+            f'name="{name}" autocomplete="off" spellcheck="false" '
+            "onkeydown=\"if (event.key === 'Enter') rnncourseQuiz.check(this)\"></label>"
         )
         wrong = q.get("wrong", [])
         feedback = [q["feedback"]] + [w["feedback"] for w in wrong] + [q["otherwise"]]

@@ -80,8 +80,9 @@
     return { correct: false, show: [1 + nWrong], note: "" };
   }
 
-  function check(button) {
-    var box = button.closest(".rnnq-question");
+  // Called by a question's Check button, or by Enter in its text box.
+  function check(control) {
+    var box = control.closest(".rnnq-question");
     var type = box.getAttribute("data-type");
     var key = decode(box.querySelector(".rnnq-key").value);
     var response;
