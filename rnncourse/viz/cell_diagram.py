@@ -218,10 +218,14 @@ def gru_svg(values=None, reset_after=True, where="one step of the GRU"):
     """The GRU cell as SVG (h_t = (1 - z_t) n_t + z_t h_{t-1}, the course's convention)."""
     v = _check_values(values, GRU_KEYS, "GRU")
     W, H = 640, 330
-    where_r = (
-        "r acts after the product: n = tanh(x W_xn + b_xn + r ⊙ (h W_hn + b_hn))"
+    # the candidate's formula in chapter 5's symbols, since the picture cannot show where r acts
+    when, formula = (
+        ("r acts after the product:", "n_t = tanh(x_t W_xn + b_xn + r_t ⊙ (h_{t-1} W_hn + b_hn))")
         if reset_after
-        else "r acts before the product: n = tanh(x W_xn + b_xn + (r ⊙ h) W_hn + b_hn)"
+        else (
+            "r acts before the product:",
+            "n_t = tanh(x_t W_xn + b_xn + (r_t ⊙ h_{t-1}) W_hn + b_hn)",
+        )
     )
     body = [
         # the state runs along the top: h_{t-1} -> (x z) -> (+ (1-z) n) -> h_t
@@ -249,7 +253,8 @@ def gru_svg(values=None, reset_after=True, where="one step of the GRU"):
         _line([(150, 174), (150, 160), (340, 160), (340, 187)]),
         _node(340, 200, "⊙"),
         _line([(353, 200), (397, 200)]),
-        _text(400, 318, html.escape(where_r), size=11, italic=False),
+        _text(630, 300, html.escape(when), size=11, anchor="end", italic=False),
+        _text(630, 316, html.escape(formula), size=11, anchor="end", italic=False),
         *_inputs(v, 440, [(150, 227), (250, 227), (340, 213), (440, 227)]),
         _caption(v, where, W, 20),
     ]
