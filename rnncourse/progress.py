@@ -6,9 +6,10 @@ anywhere. Chapter 0 shows the whole table (:func:`table`), each chapter ends wit
 (:func:`line`), and :func:`reset` forgets everything.
 
 The file is ``.rnncourse/progress.json`` in the course folder (the first folder above the
-notebook that holds ``notebooks/00_welcome.ipynb``, or your home folder when the course is not
-found). The environment variable ``RNNCOURSE_PROGRESS`` overrides it: a file path, or ``off``
-to record nothing (the test suite sets ``off``). Nothing is written while nbgrader grades
+notebook that holds ``notebooks/00_welcome.ipynb``), or in your home folder when the course is
+not found or its folder is not yours to write (a shared read-only copy on a hub). The
+environment variable ``RNNCOURSE_PROGRESS`` overrides it: a file path, or ``off`` to record
+nothing (the test suite sets ``off``). Nothing is written while nbgrader grades
 (``NBGRADER_EXECUTION`` set), so grading never changes a learner's record.
 
 Recording never breaks a learner's check: a folder that cannot be written, or a file that
@@ -47,7 +48,11 @@ def progress_file(start=None):
     here = Path(start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         if (folder / "notebooks" / "00_welcome.ipynb").exists():
-            return folder / ".rnncourse" / "progress.json"
+            kept = folder / ".rnncourse"
+            # a course folder the learner cannot write (a shared, read-only copy): the home one
+            if os.access(kept if kept.exists() else folder, os.W_OK):
+                return kept / "progress.json"
+            break
     return Path.home() / ".rnncourse" / "progress.json"
 
 

@@ -57,6 +57,10 @@ def test_course_folder_is_found_from_a_notebook_folder(tmp_path, monkeypatch):
     (tmp_path / "exercises").mkdir()
     expected = tmp_path.resolve() / ".rnncourse" / "progress.json"
     assert progress.progress_file(tmp_path / "exercises") == expected
+    # a shared course folder the learner cannot write: the record goes to their home folder
+    monkeypatch.setattr(progress.os, "access", lambda path, mode: False)
+    home = progress.Path.home() / ".rnncourse" / "progress.json"
+    assert progress.progress_file(tmp_path / "exercises") == home
 
 
 def test_a_broken_file_reads_as_empty_and_is_kept_aside(store):
