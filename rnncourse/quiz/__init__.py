@@ -21,7 +21,8 @@ Question types (``"type"``):
 - ``"many"``: tick every true option (at least one is true); wrong ticks show their own
   feedback, missed ones are counted.
 - ``"number"``: type a number; right within ``tolerance`` of ``answer``; ``wrong`` lists
-  typical wrong values (each with a tolerance and feedback), ``otherwise`` answers the rest.
+  typical wrong values (each with its feedback, and its own tolerance or the answer's),
+  ``otherwise`` answers the rest.
   What counts as a number is :func:`parse_number`'s rule (``0.25``, ``-3``, ``1e-3``).
 - ``"shape"``: type a shape such as ``(N, T, H)``; compared entry by entry
   (:func:`shape_tokens`: brackets optional, letters in any case, ``4*H`` is ``4H``); ``wrong``
