@@ -74,7 +74,12 @@ def _listed(names, most):
     return ", ".join(names[:most]) + more
 
 
-def _panel(ax):
+def _legend(ax):
+    """The legend entries of an axes, quoted (an entry may hold a comma)."""
+    return [f'"{_plain(name)}"' for name in ax.get_legend_handles_labels()[1]]
+
+
+def _panel(ax, legend=True):
     """One axes in words: its title, what is plotted against what, its legend entries."""
     titles = (_plain(ax.get_title(loc)) for loc in ("left", "center", "right"))
     title = " ".join(t for t in titles if t)
@@ -86,8 +91,8 @@ def _panel(ax):
     if not what:
         texts = [t for t in (_plain(t.get_text()) for t in ax.texts) if t]
         what = f"a drawing labelled {_listed(texts, 8)}" if texts else "a plot"
-    names = [f'"{_plain(name)}"' for name in ax.get_legend_handles_labels()[1]]
-    if names:  # quoted: an entry may hold a comma
+    names = _legend(ax) if legend else []
+    if names:
         what += f"; legend {_listed(names, 6)}"
     return what
 
@@ -97,23 +102,29 @@ def figure_alt(fig):
 
     For example ``Figure: Training. 2 panels: (1) loss (MSE against step); legend "RNN",
     "LSTM". (2) a plot.`` Each panel says its title, its y label against its x label and up to
-    six legend entries; a panel with none of these says what it is (an image, a drawing with
-    its text labels, a plot). Colour bars are left out; mathtext reads as plain words.
+    six legend entries (said once when every panel has the same legend); a panel with none of
+    these says what it is (an image, a drawing with its text labels, a plot). Colour bars are
+    left out; mathtext reads as plain words.
     """
     title = getattr(fig, "_suptitle", None)  # Figure.get_suptitle() needs matplotlib 3.8
     parts = [_plain(title.get_text())] if title is not None else []
-    panels = [
-        _panel(ax)
+    shown = [
+        ax
         for ax in fig.get_axes()
         if ax.get_visible()
         and ax.get_label() != "<colorbar>"
         and (ax.has_data() or ax.texts or ax.get_title())
     ]
+    legends = [_legend(ax) for ax in shown]
+    shared = len(shown) > 1 and legends[0] and all(names == legends[0] for names in legends)
+    panels = [_panel(ax, legend=not shared) for ax in shown]
     if len(panels) == 1:
         parts += panels
     elif panels:
         numbered = ". ".join(f"({k}) {panel}" for k, panel in enumerate(panels, start=1))
         parts.append(f"{len(panels)} panels: {numbered}")
+    if shared:
+        parts.append(f"Legend of every panel: {_listed(legends[0], 6)}")
     text = ". ".join(part for part in parts if part) or "a matplotlib figure"
     return f"Figure: {text}."
 

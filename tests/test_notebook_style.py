@@ -34,6 +34,12 @@ def test_alt_text_of_the_chapters_kinds_of_figure():
         ax.set_ylabel(name)
     axes[-1].set_xlabel("t")
     assert figure_alt(fig) == "Figure: 2 panels: (1) sine. (2) random walk against t."
+    for ax in axes:  # the same lines in every panel (chapter 3's grid of runs)
+        ax.plot([0, 1], label="rho = 0.5")
+        ax.legend()
+    assert figure_alt(fig) == (
+        'Figure: 2 panels: (1) sine. (2) random walk against t. Legend of every panel: "rho = 0.5".'
+    )
     # a map with a colour bar and mathtext; a two-line title; legend entries holding commas
     fig, ax = plt.subplots()
     fig.colorbar(ax.imshow([[0, 1]]))
