@@ -27,6 +27,11 @@ One training step:
 4. clip the gradients by their global norm (:func:`rnncourse.clipping.clip_by_global_norm`),
    if ``max_norm`` is given;
 5. the optimiser's update (:mod:`rnncourse.optim`).
+
+The same loop trains chapter 8's long-range tasks (``readout="last"``, a ``mask``, a batch
+source that makes a new batch every step) and chapter 9's forecaster (a model that brings its
+own forward and backward pass: any object with ``params`` and
+``loss_and_grads(x, y, state, mask)``).
 """
 
 from dataclasses import dataclass, field
@@ -91,8 +96,14 @@ def forward(model, x, state0=None):
     return scores, state_final, (cell_cache, head_cache)
 
 
-def loss_and_grads(model, x, y, state0=None, loss="cross_entropy"):
+def loss_and_grads(model, x, y, state0=None, loss="cross_entropy", readout="every", mask=None):
     """One forward and backward pass over a batch.
+
+    Inputs: the model, x (N, T, D), y, the initial state (zeros if None), and
+    - loss: a key of :data:`LOSSES`, or a function ``loss(scores, y, mask) -> (value, dscores)``
+    - readout: ``"every"``: the scores of every step (N, T, K) against y (N, T) or (N, T, K);
+      ``"last"``: only the scores after the last step (N, K) against y (N,) or (N, K)
+    - mask: optional 0/1 array (N, T) of the steps that count (``readout="every"``)
 
     Returns:
     - value: the loss, a float (the mean over steps and sequences)
@@ -101,16 +112,30 @@ def loss_and_grads(model, x, y, state0=None, loss="cross_entropy"):
 
     Computed by :func:`rnncourse.fast.loss_and_grads`: the numbers of
     :func:`step_by_step_loss_and_grads` below (tests/test_fast.py checks that they agree),
-    with the work rearranged to run faster (about 2x at batch 32, 5x at batch 1).
+    with the work rearranged to run faster (about 2x at batch 32, 5x at batch 1). A loss
+    function, ``readout="last"`` or a mask take the step-by-step path. A model that is not a
+    :class:`Model` brings its own pass: ``model.loss_and_grads(x, y, state0, mask)``.
     """
-    return fast.loss_and_grads(model, x, y, state0, loss)
+    if not isinstance(model, Model):
+        return model.loss_and_grads(x, y, state0, mask)
+    if isinstance(loss, str) and readout == "every" and mask is None:
+        return fast.loss_and_grads(model, x, y, state0, loss)
+    return step_by_step_loss_and_grads(model, x, y, state0, loss, readout, mask)
 
 
-def step_by_step_loss_and_grads(model, x, y, state0=None, loss="cross_entropy"):
+def step_by_step_loss_and_grads(
+    model, x, y, state0=None, loss="cross_entropy", readout="every", mask=None
+):
     """:func:`loss_and_grads` through the chapters' cells, which loop over their step
     functions: forward, output layer, loss, then the backward of each in reverse order."""
     scores, state_final, (cell_cache, head_cache) = forward(model, x, state0)
-    value, dscores = LOSSES[loss](scores, y)
+    loss_fn = LOSSES[loss] if isinstance(loss, str) else loss
+    if readout == "last":  # only the output after the last step counts
+        value, dlast = loss_fn(scores[:, -1], y)  # (N, K)
+        dscores = np.zeros_like(scores)
+        dscores[:, -1] = dlast  # the gradient enters at step T alone
+    else:
+        value, dscores = loss_fn(scores, y, mask)
     dh, dW_hy, db_y = layers.linear_backward(dscores, head_cache)  # dh (N, T, H)
     _, _, grads = deep.cell_backward(model.cell, dh, cell_cache)  # BPTT through the chunk
     return value, {**grads, "W_hy": dW_hy, "b_y": db_y}, state_final
@@ -151,8 +176,11 @@ def _first_bad(arrays):
     return next((k for k, a in arrays.items() if not np.isfinite(a).all()), None)
 
 
-def train_step(model, x, y, state, optimizer, max_norm=None, loss="cross_entropy"):
-    """One training step on a batch x (N, T, D), y, from the initial state ``state``.
+def train_step(
+    model, x, y, state, optimizer, max_norm=None, loss="cross_entropy", readout="every", mask=None
+):
+    """One training step on a batch x (N, T, D), y, from the initial state ``state``
+    (``loss``, ``readout`` and ``mask`` as in :func:`loss_and_grads`).
 
     Returns the loss (before the update), the global norm of the gradients (before
     clipping) and the state after the last step. Raises :class:`TrainingDiverged` if the
@@ -160,7 +188,7 @@ def train_step(model, x, y, state, optimizer, max_norm=None, loss="cross_entropy
     """
     with np.errstate(all="ignore"):  # an overflow shows up as NaN or inf: checked below
         try:
-            value, grads, state = loss_and_grads(model, x, y, state, loss)
+            value, grads, state = loss_and_grads(model, x, y, state, loss, readout, mask)
         except ValueError as err:  # the cells and losses refuse NaN and inf
             if "NaN or infinity" not in str(err):
                 raise
@@ -198,19 +226,28 @@ def _explain(err, step, epoch, history, optimizer, max_norm):
     return TrainingDiverged(message, err.name, step, history)
 
 
-def _check_data(x, y, loss):
+def _check_data(x, y, loss, readout, mask):
     require_float_array("x", x)
     require_ndim("x", x, "(N, T, D)")
     if not np.isfinite(x).all():
         raise ValueError("x contains NaN or infinity: clean the data before training.")
-    if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {sorted(LOSSES)}, but got {loss!r}.")
+    if not (callable(loss) or loss in LOSSES):
+        raise ValueError(f"loss must be one of {sorted(LOSSES)} or a function, but got {loss!r}.")
+    if readout not in ("every", "last"):
+        raise ValueError(f"readout must be 'every' or 'last', but got {readout!r}.")
     y = np.asarray(y)
-    if y.shape[:2] != x.shape[:2]:
+    if readout == "last" and y.shape[:1] != x.shape[:1]:
+        raise ValueError(
+            f"y has shape {y.shape}, but x has shape {x.shape}: with readout='last', y must "
+            f"start with N = {x.shape[0]} (labels (N,), or targets (N, K) for loss='mse')."
+        )
+    if readout == "every" and y.shape[:2] != x.shape[:2]:
         raise ValueError(
             f"y has shape {y.shape}, but x has shape {x.shape}: y must start with "
             f"(N, T) = {x.shape[:2]} (labels (N, T), or targets (N, T, K) for loss='mse')."
         )
+    if mask is not None and np.shape(mask) != x.shape[:2]:
+        raise ValueError(f"mask has shape {np.shape(mask)}, but must be (N, T) = {x.shape[:2]}.")
     return y
 
 
@@ -218,6 +255,26 @@ def _batches(N, batch_size, rng):
     """Row indices of each minibatch: in order, or shuffled when ``rng`` is given."""
     rows = np.arange(N) if rng is None else rng.permutation(N)
     return [rows[i : i + batch_size] for i in range(0, N, batch_size)]
+
+
+def _chunks(x, y, mask, epochs, batch_size, seq_len, readout, rng):
+    """Every step's (epoch, x, y, mask, first) from fixed data: each epoch, minibatches of
+    rows, each walked through time chunk by chunk; ``first`` marks a minibatch's first chunk."""
+    T = x.shape[1]
+    for epoch in range(1, epochs + 1):
+        for rows in _batches(x.shape[0], batch_size, rng):
+            for start in range(0, T, seq_len):  # consecutive chunks in time
+                chunk = slice(start, start + seq_len)
+                y_rows = y[rows] if readout == "last" else y[rows, chunk]  # "last": one chunk
+                mask_rows = None if mask is None else mask[rows, chunk]
+                yield epoch, x[rows, chunk], y_rows, mask_rows, start == 0
+
+
+def _fresh_batches(sample, steps, batch_size, rng):
+    """Every step's (1, x, y, mask, True) from a batch source: a new batch each step."""
+    for _ in range(steps):
+        x, y, mask = sample(batch_size, rng)
+        yield 1, x, y, mask, True
 
 
 def train(
@@ -232,6 +289,9 @@ def train(
     stateful=False,
     max_norm=None,
     loss="cross_entropy",
+    readout="every",
+    mask=None,
+    steps=None,
     rng=None,
     progress=False,
     callback=None,
@@ -239,8 +299,12 @@ def train(
     """Train ``model`` in place and return its :class:`History`.
 
     Inputs:
-    - model: a :class:`Model` (its params change in place)
-    - x: inputs, (N, T, D); y: labels (N, T), or targets (N, T, K) for ``loss="mse"``
+    - model: a :class:`Model` (its params change in place), or any object with ``params`` and
+      ``loss_and_grads(x, y, state, mask) -> (loss, grads, state)`` (chapter 9's forecaster)
+    - x: inputs, (N, T, D); y: labels (N, T), or targets (N, T, K) for ``loss="mse"``;
+      with ``readout="last"``: labels (N,) or targets (N, K)
+    - x can instead be a batch source, ``x(batch_size, rng) -> (x, y, mask)``, which makes a
+      new batch at every call (the long-range tasks); then y is None and ``steps`` is given
     - optimizer: an optimiser of :mod:`rnncourse.optim` (anything with ``step(params, grads)``)
     - epochs: passes over the data
     - batch_size: sequences per step (all N by default)
@@ -248,51 +312,63 @@ def train(
     - stateful: carry the hidden state from one chunk into the next (True), or start every
       chunk from zeros (False)
     - max_norm: clip the gradients to this global norm (None: no clipping)
-    - loss: "cross_entropy" or "mse"
-    - rng: a ``numpy.random.Generator`` to shuffle the sequences each epoch (None: in order)
+    - loss: "cross_entropy" or "mse", or a function ``loss(scores, y, mask) -> (loss, dscores)``
+    - readout: "every" (the loss sees the output of every step, scores (N, T, K)) or "last"
+      (only the output after the last step, scores (N, K); no chunks)
+    - mask: optional 0/1 array (N, T): the steps the loss counts (``readout="every"``)
+    - steps: with a batch source, the number of training steps (one new batch each)
+    - rng: a ``numpy.random.Generator`` to shuffle the sequences each epoch (None: in order);
+      with a batch source, the generator every batch is drawn from
     - progress: show a tqdm progress bar (off by default)
     - callback: called as ``callback(Step(...))`` after every step, e.g. to plot the loss
 
     Raises :class:`TrainingDiverged` when the loss, a gradient or a parameter becomes NaN or
     infinite; its message names the step and the array and says what to try.
     """
-    y = _check_data(x, y, loss)
-    N, T, _ = x.shape
-    epochs = require_positive_int("epochs", epochs)
-    batch_size = N if batch_size is None else min(require_positive_int("batch_size", batch_size), N)
-    seq_len = T if seq_len is None else require_positive_int("seq_len", seq_len)
+    if callable(x):  # a batch source: a new batch every step
+        if y is not None or steps is None or batch_size is None:
+            raise ValueError("with a batch source x, y must be None and steps, batch_size given.")
+        batch_size = require_positive_int("batch_size", batch_size)
+        total = require_positive_int("steps", steps)
+        batches = _fresh_batches(x, total, batch_size, rng)
+    else:
+        y = _check_data(x, y, loss, readout, mask)
+        N, T, _ = x.shape
+        epochs = require_positive_int("epochs", epochs)
+        batch_size = N if batch_size is None else require_positive_int("batch_size", batch_size)
+        batch_size = min(batch_size, N)
+        seq_len = T if seq_len is None else require_positive_int("seq_len", seq_len)
+        if readout == "last" and seq_len < T:
+            raise ValueError(f"readout='last' reads the whole sequence: seq_len must be T={T}.")
+        total = epochs * -(-N // batch_size) * -(-T // seq_len)  # ceiling divisions
+        batches = _chunks(x, y, mask, epochs, batch_size, seq_len, readout, rng)
     if max_norm is not None and not max_norm > 0:
         raise ValueError(f"max_norm must be a positive number or None, but got {max_norm}.")
     bar = None
     if progress:
         from tqdm.auto import tqdm  # imported only when a bar is wanted
 
-        steps_per_epoch = -(-N // batch_size) * -(-T // seq_len)  # ceiling divisions
-        bar = tqdm(total=epochs * steps_per_epoch, desc="training", unit="step")
+        bar = tqdm(total=total, desc="training", unit="step")
 
-    history, step = History(), 0
+    history, step, state = History(), 0, None
     try:
-        for epoch in range(1, epochs + 1):
-            for rows in _batches(N, batch_size, rng):
-                state = zero_state(model, len(rows))
-                for start in range(0, T, seq_len):  # consecutive chunks in time
-                    if not stateful:
-                        state = zero_state(model, len(rows))  # else: carried from the last chunk
-                    chunk = slice(start, start + seq_len)
-                    step += 1
-                    try:
-                        value, grad_norm, state = train_step(
-                            model, x[rows, chunk], y[rows, chunk], state, optimizer, max_norm, loss
-                        )
-                    except TrainingDiverged as err:
-                        raise _explain(err, step, epoch, history, optimizer, max_norm) from None
-                    history.loss.append(value)
-                    history.grad_norm.append(grad_norm)
-                    if bar is not None:
-                        bar.update(1)
-                        bar.set_postfix(loss=f"{value:.4f}", refresh=False)
-                    if callback is not None:
-                        callback(Step(step, epoch, value, grad_norm))
+        for epoch, x_step, y_step, mask_step, first in batches:
+            if first or not stateful:
+                state = None  # zeros; else: carried from the last chunk
+            step += 1
+            try:
+                value, grad_norm, state = train_step(
+                    model, x_step, y_step, state, optimizer, max_norm, loss, readout, mask_step
+                )
+            except TrainingDiverged as err:
+                raise _explain(err, step, epoch, history, optimizer, max_norm) from None
+            history.loss.append(value)
+            history.grad_norm.append(grad_norm)
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(loss=f"{value:.4f}", refresh=False)
+            if callback is not None:
+                callback(Step(step, epoch, value, grad_norm))
     finally:
         if bar is not None:
             bar.close()
