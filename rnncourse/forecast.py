@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import clipping, init, layers, losses, optim, rnn
+from . import init, layers, losses, optim, rnn, train
 from ._validate import (
     require_finite,
     require_float_array,
@@ -40,6 +40,7 @@ from ._validate import (
 
 __all__ = [
     "FORECASTER_SHAPES",
+    "Forecaster",
     "ForecasterCache",
     "History",
     "Scaler",
@@ -274,6 +275,22 @@ def predict(X, params, batch_size=256):
     return np.concatenate(chunks, axis=0)  # (N, K)
 
 
+class Forecaster(NamedTuple):
+    """The forecaster as :func:`rnncourse.train.train` sees a model: its params and its pass."""
+
+    params: dict  # from init_forecaster; training changes them in place
+
+    def loss_and_grads(self, x, y, state=None, mask=None):
+        """The MSE of the forecasts y_hat (N, K) against y (N, K), and its gradients.
+
+        Every window starts from h_0 = 0, so ``state`` is not used (None is returned for
+        it); every output counts, so there is no ``mask``.
+        """
+        y_hat, cache = forecaster_forward(x, self.params)
+        loss, dy_hat = losses.mse_loss(y_hat, y)
+        return loss, forecaster_backward(dy_hat, cache), None
+
+
 class History(NamedTuple):
     """What :func:`fit` records."""
 
@@ -309,30 +326,31 @@ def fit(
     - X_valid, y_valid: optional validation windows, scored after every epoch
     - max_norm: clip the gradients to this global norm (None: no clipping)
 
-    Returns a :class:`History`.
+    Returns a :class:`History`. The steps are those of :func:`rnncourse.train.train`, chapter
+    7's loop, with ``readout="last"`` and the :class:`Forecaster`'s own pass; like it, ``fit``
+    raises :class:`rnncourse.train.TrainingDiverged` if the loss, a gradient or a parameter
+    becomes NaN or infinite.
     """
     require_float_array("y", y)
     require_ndim("y", y, "(N, K)")
     if X.shape[0] != y.shape[0]:
         raise ValueError(f"X has N={X.shape[0]} windows but y has {y.shape[0]} rows.")
-    N = X.shape[0]
     epochs = require_positive_int("epochs", epochs)
     batch_size = require_positive_int("batch_size", batch_size)
+    steps_per_epoch = -(-X.shape[0] // batch_size)  # the last minibatch may be smaller
     history = History([], [], [])
-    for _ in range(epochs):
-        order = np.arange(N) if rng is None else rng.permutation(N)
-        for start in range(0, N, batch_size):
-            rows = order[start : start + batch_size]
-            y_hat, cache = forecaster_forward(X[rows], params)
-            loss, dy_hat = losses.mse_loss(y_hat, y[rows])
-            grads = forecaster_backward(dy_hat, cache)
-            if max_norm is not None:
-                grads, _ = clipping.clip_by_global_norm(grads, max_norm)
-            optimizer.step(params, grads)  # changes params in place
-            history.batch_loss.append(loss)
-        history.train_loss.append(mse(predict(X, params), y))
-        if X_valid is not None:
-            history.valid_loss.append(mse(predict(X_valid, params), y_valid))
+
+    def after_step(step):
+        history.batch_loss.append(step.loss)
+        if step.step % steps_per_epoch == 0:  # the end of an epoch: score the whole sets
+            history.train_loss.append(mse(predict(X, params), y))
+            if X_valid is not None:
+                history.valid_loss.append(mse(predict(X_valid, params), y_valid))
+
+    train.train(
+        Forecaster(params), X, y, optimizer, epochs=epochs, batch_size=batch_size,
+        max_norm=max_norm, loss="mse", readout="last", rng=rng, callback=after_step,
+    )  # fmt: skip
     return history
 
 
