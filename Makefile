@@ -39,7 +39,7 @@ lab-instructor: setup
 	$(LAB) notebooks/00_welcome.ipynb
 
 # Two pytest workers on two cores: one BLAS thread each, or they fight over the cores.
-ONE_THREAD := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+ONE_THREAD := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 RNNCOURSE_PROGRESS=off
 
 test: setup lint
 	$(ONE_THREAD) $(PY) -m pytest -n 2 --dist loadfile tests $(NBVAL) $(NOTEBOOKS) $(SOLUTIONS)
