@@ -12,9 +12,10 @@ or ``"gru"``) and a linear output layer ``y_t = h_t W_hy + b_y``. What differs f
   strings have different lengths and are padded.
 
 And every training step draws a **new** batch from the task's generator (the tasks are
-infinite), while a fixed evaluation batch measures progress. One training step is the same
-as in :mod:`rnncourse.train`: forward, loss, backward through the whole sequence (full
-BPTT), clipping by the global norm, the optimiser's update.
+infinite), while a fixed evaluation batch measures progress. The training loop is
+:func:`rnncourse.train.train`, chapter 7's, with the task's generator as its batch source:
+forward, loss, backward through the whole sequence (full BPTT), clipping by the global norm,
+the optimiser's update.
 
 A :class:`Task` bundles what a task needs: its sizes, its generator, its loss and its
 metrics. :func:`adding_task`, :func:`copy_task` and :func:`reber_task` make them.
@@ -27,7 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import clipping, deep, layers, losses, train
+from . import deep, layers, losses, train
 from ._validate import require_positive_int
 from .activations import sigmoid
 from .data import long_range as data
@@ -292,39 +293,33 @@ def train_on_task(
       the first step); None: no evaluation
     - callback: called as ``callback(step, loss)`` after every step
 
-    If the loss or a gradient becomes NaN or infinite, training stops there and
-    ``history.diverged`` holds the step: a failed run is a result too.
+    If the loss or a gradient becomes NaN or infinite (or a parameter, after its update),
+    training stops there and ``history.diverged`` holds the step: a failed run is a result
+    too. The steps are those of :func:`rnncourse.train.train`, with ``task.sample`` as its
+    batch source and the task's loss, readout and mask.
     """
     steps = require_positive_int("steps", steps)
     eval_every = require_positive_int("eval_every", eval_every)
     history = RunHistory()
     if eval_batch is not None:
         history.record(0, evaluate(model, task, eval_batch))
-    for step in range(1, steps + 1):
-        batch = task.sample(batch_size, rng)
-        with np.errstate(all="ignore"):  # an overflow shows up as NaN or inf: checked below
-            try:
-                value, grads, _ = loss_and_grads(model, task, batch)
-            except ValueError as err:  # the cells and losses refuse NaN and inf
-                if "NaN or infinity" not in str(err):
-                    raise
-                history.diverged = step
-                break
-            finite = np.isfinite(value) and all(np.isfinite(g).all() for g in grads.values())
-        if not finite:
-            history.diverged = step
-            break
-        if max_norm is None:
-            grad_norm = clipping.global_norm(grads)
-        else:
-            grads, grad_norm = clipping.clip_by_global_norm(grads, max_norm)
-        optimizer.step(model.params, grads)
-        history.loss.append(value)
-        history.grad_norm.append(grad_norm)
+
+    def after_step(step):
+        history.loss.append(step.loss)
+        history.grad_norm.append(step.grad_norm)
         if callback is not None:
-            callback(step, value)
-        if eval_batch is not None and step % eval_every == 0:
-            history.record(step, evaluate(model, task, eval_batch))
+            callback(step.step, step.loss)
+        if eval_batch is not None and step.step % eval_every == 0:
+            history.record(step.step, evaluate(model, task, eval_batch))
+
+    try:
+        train.train(
+            model, task.sample, None, optimizer, steps=steps, batch_size=batch_size,
+            max_norm=max_norm, loss=LOSSES[task.loss], readout=task.readout, rng=rng,
+            callback=after_step,
+        )  # fmt: skip
+    except train.TrainingDiverged as err:
+        history.diverged = err.step  # a failed run is a result too
     return history
 
 
