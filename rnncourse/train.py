@@ -326,8 +326,16 @@ def train(
     infinite; its message names the step and the array and says what to try.
     """
     if callable(x):  # a batch source: a new batch every step
-        if y is not None or steps is None or batch_size is None:
-            raise ValueError("with a batch source x, y must be None and steps, batch_size given.")
+        if y is not None or mask is not None:
+            raise ValueError(
+                "x is a batch source, which makes y and the mask too: y and mask must be "
+                f"None, but got y={type(y).__name__}, mask={type(mask).__name__}."
+            )
+        if steps is None or batch_size is None:
+            raise ValueError(
+                f"x is a batch source: give steps (training steps) and batch_size (sequences "
+                f"per batch), but got steps={steps}, batch_size={batch_size}."
+            )
         batch_size = require_positive_int("batch_size", batch_size)
         total = require_positive_int("steps", steps)
         batches = _fresh_batches(x, total, batch_size, rng)

@@ -285,6 +285,128 @@ def test_bad_data():
         train.train(model, x, y.astype(float), optim.SGD(0.1))
 
 
+# ---------------------------------------------------------------- the one loop's options
+
+
+def test_readout_last_and_a_mask_are_chapter_8s_pass_bit_for_bit():
+    from rnncourse import long_range as L
+
+    for task in [L.adding_task(5), L.copy_task(2, 1, vocab=3), L.reber_task(max_length=11)]:
+        for cell in CELLS:
+            model = train.init_model(cell, task.D, 4, task.K, np.random.default_rng(3))
+            batch = task.sample(3, np.random.default_rng(4))
+            value, grads, _ = L.loss_and_grads(model, task, batch)
+            ours, our_grads, _ = train.loss_and_grads(
+                model, batch.x, batch.y, None, L.LOSSES[task.loss], task.readout, batch.mask
+            )
+            assert ours == value, (task.name, cell)
+            assert all(np.array_equal(our_grads[k], grads[k]) for k in grads), (task.name, cell)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_readout_last_and_mask_gradient_check(cell):
+    rng = np.random.default_rng(5)
+    model = train.init_model(cell, 3, 4, 2, rng)
+    x = rng.standard_normal((2, 4, 3))
+    y_last = rng.standard_normal((2, 2))  # (N, K): one target after the last step
+    labels = rng.integers(0, 2, (2, 4))  # (N, T)
+    mask = np.array([[1, 1, 0, 0], [0, 1, 1, 1]])
+    for y, options in [(y_last, ("mse", "last", None)), (labels, ("cross_entropy", "every", mask))]:
+        value, grads, _ = train.loss_and_grads(model, x, y, None, *options)
+
+        def loss_only(_, y=y, options=options):
+            return train.loss_and_grads(model, x, y, None, *options)[0]
+
+        for key, p in model.params.items():
+            assert rel_error(grads[key], numerical_gradient(loss_only, p)) < 1e-7, (cell, key)
+    masked, _, _ = train.loss_and_grads(model, x, labels, None, "cross_entropy", "every", mask)
+    everything, _, _ = train.loss_and_grads(model, x, labels, None, "cross_entropy")
+    assert masked != everything  # the mask leaves steps out
+
+
+def test_readout_last_trains_on_fixed_data_in_minibatches():
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((12, 5, 2))
+    y = x[:, 0, :1] + x[:, -1, 1:]  # (N, 1): needs the first and the last step
+    model = train.init_model("gru", 2, 8, 1, np.random.default_rng(7))
+    history = train.train(model, x, y, optim.Adam(0.02), epochs=40, batch_size=4, loss="mse",
+                          readout="last", rng=np.random.default_rng(8))  # fmt: skip
+    assert len(history.loss) == 40 * 3
+    assert np.mean(history.loss[-3:]) < 0.3 * np.mean(history.loss[:3])
+
+
+def test_a_batch_source_makes_a_new_batch_every_step():
+    calls, steps = [], []
+
+    def sample(N, rng):
+        calls.append(N)
+        x = rng.standard_normal((N, 3, 2))
+        return x, x[:, :, :1], None  # (N, T, 1) targets
+
+    model = train.init_model("rnn", 2, 4, 1, np.random.default_rng(0))
+    rng = np.random.default_rng(1)
+    history = train.train(model, sample, None, optim.SGD(0.1), steps=7, batch_size=5, loss="mse",
+                          rng=rng, callback=steps.append)  # fmt: skip
+    assert calls == [5] * 7 and len(history.loss) == 7
+    assert [s.step for s in steps] == list(range(1, 8)) and {s.epoch for s in steps} == {1}
+
+
+def test_a_model_with_its_own_pass():
+    class Quadratic:
+        """loss = mean((x w - y)^2) for one weight vector w (D, 1): no cell, no state."""
+
+        def __init__(self):
+            self.params = {"w": np.zeros((2, 1))}
+            self.states = []
+
+        def loss_and_grads(self, x, y, state, mask):
+            self.states.append(state)
+            error = x[:, -1] @ self.params["w"] - y  # (N, 1)
+            return float(np.mean(error**2)), {"w": 2 * x[:, -1].T @ error / error.size}, "s"
+
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((8, 3, 2))
+    y = x[:, -1] @ np.array([[1.0], [-2.0]])
+    model = Quadratic()
+    history = train.train(model, x, y, optim.SGD(0.2), epochs=50, batch_size=4, loss="mse",
+                          readout="last")  # fmt: skip
+    assert np.allclose(model.params["w"], [[1.0], [-2.0]], atol=1e-3)
+    assert history.loss[-1] < 1e-6
+    assert model.states[:3] == [None, None, None]  # every minibatch starts afresh
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"readout": "first"}, "readout must be 'every' or 'last'"),
+        ({"mask": np.ones((2, 3))}, r"mask has shape \(2, 3\)"),
+        ({"readout": "last", "seq_len": 2}, "seq_len must be T=4"),
+    ],
+)
+def test_bad_readout_and_mask(kwargs, match):
+    x, y = delay_task(N=2, T=4)
+    model = train.init_model("rnn", 4, 3, 4, np.random.default_rng(0))
+    labels = y[:, -1] if kwargs.get("readout") == "last" else y  # (N,) or (N, T)
+    with pytest.raises(ValueError, match=match):
+        train.train(model, x, labels, optim.SGD(0.1), **kwargs)
+    with pytest.raises(ValueError, match="with readout='last', y must start with N"):
+        train.train(model, x, y[:1, -1], optim.SGD(0.1), readout="last")
+
+
+def test_bad_batch_source():
+    model = train.init_model("rnn", 2, 3, 1, np.random.default_rng(0))
+
+    def sample(N, rng):
+        return rng.standard_normal((N, 3, 2)), np.zeros((N, 3, 1)), None
+
+    with pytest.raises(ValueError, match="y and mask must be None"):
+        train.train(model, sample, np.zeros(3), optim.SGD(0.1), steps=2, batch_size=2)
+    with pytest.raises(ValueError, match="give steps"):
+        train.train(model, sample, None, optim.SGD(0.1), batch_size=2)
+    with pytest.raises(TypeError, match="steps"):
+        train.train(model, sample, None, optim.SGD(0.1), steps=1.5, batch_size=2)
+
+
 # ---------------------------------------------------------------- viz.training
 
 
