@@ -444,3 +444,21 @@ def test_entries_of_the_step_jacobian():
         d = 1 - h[0, t] ** 2
         expected = np.array([[d[i] * W[j, i] for j in range(4)] for i in range(4)])
         assert np.allclose(J[t], expected, atol=1e-12)
+
+
+def test_what_rho_decides_and_what_not():
+    quote("03", "$\\rho(W_{hh})$ decides the long\nrun of a linear RNN only.")
+    quote(
+        "03",
+        "In a tanh RNN with a normal $W_{hh}$, $\\rho < 1$ is that guarantee\n"
+        "($\\rho = \\sigma_{\\max}$), but $\\rho > 1$ need not explode (the orthogonal "
+        "$\\rho = 1.5$ of the\ntable above fades)",
+    )
+    first, sigma = _section5()
+    i = RADII.index(1.5)
+    assert np.allclose(sigma["orthogonal"], RADII)  # normal: sigma_max = rho
+    assert first["orthogonal", "tanh"][i] < 1  # rho = 1.5 > 1, and the gradient still fades
+    assert first["orthogonal", "identity"][i] > 1e8  # the linear RNN grows at rho^49
+    # rho < 1 with a non-normal W_hh: the counterexample grows (test above)
+    W = _counterexample()[0]
+    assert not np.allclose(W @ W.T, W.T @ W) and gradients.spectral_radius(W) < 1

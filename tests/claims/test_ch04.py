@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from _quote import quote
 
-from rnncourse import interop, lstm, rnn
+from rnncourse import course_map, interop, lstm, rnn
 from rnncourse.activations import sigmoid
 from rnncourse.viz.gates import (
     FREEZE_BIAS,
@@ -198,3 +198,28 @@ def test_fresh_forget_gates_start_near_sigmoid_of_their_bias():
         p = lstm.init_params(8, 32, np.random.default_rng(2), forget_bias=fb)
         _, cache = lstm.lstm_forward(x, np.zeros((256, 32)), np.zeros((256, 32)), p)
         assert abs(lstm.lstm_gates(cache)["f"].mean() - mean) < 0.03
+
+
+def test_times_are_in_the_course_map():
+    quote(
+        "04",
+        "The [course map](00_welcome.ipynb#Course-map) in chapter 0 gives the reading and "
+        "exercise\ntimes of every chapter.",
+    )
+    reading, exercise = course_map.TIMES["04"]
+    assert reading > 0 and exercise > 0  # the chapter has an exercise notebook
+
+
+def test_the_exercise_asks_for_four_functions():
+    quote(
+        "04",
+        "write `lstm_step_forward` and\n`lstm_step_backward`, then `lstm_forward` and "
+        "`lstm_backward` over a sequence, with a checker\nfor each.",
+    )
+    chapter = next(c for c in course_map.CHAPTERS if c.number == "04")
+    assert chapter.exercises == (
+        "lstm_step_forward",
+        "lstm_step_backward",
+        "lstm_forward",
+        "lstm_backward",
+    )

@@ -3,7 +3,7 @@
 import numpy as np
 from _quote import quote
 
-from rnncourse import deep, interop, rnn
+from rnncourse import course_map, deep, interop, rnn
 from rnncourse.framework_reference import reference_file
 from rnncourse.viz.receptive import dependency_map
 
@@ -212,3 +212,13 @@ def test_forgetting_the_reversal_puts_step_T_plus_1_minus_t_at_t():
     T = 3
     for t in range(1, T + 1):
         assert h_rev[0, t - 1, 0] == h[0, T - t, 1]  # h[:, s-1] is step s
+
+
+def test_times_are_in_the_course_map():
+    quote(
+        "06",
+        "The [course map](00_welcome.ipynb#Course-map) in chapter 0 gives the reading and "
+        "exercise\ntimes of every chapter.",
+    )
+    reading, exercise = course_map.TIMES["06"]
+    assert reading > 0 and exercise > 0  # the chapter has an exercise notebook
