@@ -227,6 +227,36 @@ def test_fit_is_deterministic_and_counts_its_steps():
         np.testing.assert_array_equal(p1[key], p2[key])
 
 
+def test_fit_runs_chapter_7s_loop_with_the_forecasters_own_pass():
+    from rnncourse import losses, train
+
+    rng = np.random.default_rng(6)
+    params = fc.init_forecaster(1, 4, 2, rng)
+    X, y = rng.standard_normal((9, 5, 1)), rng.standard_normal((9, 2))
+    value, grads, state = fc.Forecaster(params).loss_and_grads(X, y)
+    y_hat, cache = fc.forecaster_forward(X, params)
+    mse, dy_hat = losses.mse_loss(y_hat, y)
+    assert value == mse and state is None
+    for key, g in fc.forecaster_backward(dy_hat, cache).items():
+        np.testing.assert_array_equal(grads[key], g)
+    copy = {k: v.copy() for k, v in params.items()}
+    history = fc.fit(params, X, y, optim.Adam(1e-2), epochs=2, batch_size=4)
+    same = train.train(fc.Forecaster(copy), X, y, optim.Adam(1e-2), epochs=2, batch_size=4,
+                       loss="mse", readout="last")  # fmt: skip
+    assert history.batch_loss == same.loss
+    assert all(np.array_equal(params[k], copy[k]) for k in params)
+
+
+def test_fit_stops_when_training_diverges():
+    from rnncourse import train
+
+    rng = np.random.default_rng(7)
+    params = fc.init_forecaster(1, 4, 1, rng)
+    X, y = rng.standard_normal((8, 5, 1)), 1e200 * rng.standard_normal((8, 1))
+    with pytest.raises(train.TrainingDiverged, match="training stopped at step 1"):
+        fc.fit(params, X, y, optim.SGD(0.1), epochs=2, batch_size=4)
+
+
 def test_random_targets_cannot_be_learnt_below_their_variance():
     """The chapter's Keras example, smaller: nothing in x predicts y, so the best forecast is
     the mean of y and the validation loss stays at or above var(y)."""

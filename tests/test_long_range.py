@@ -188,6 +188,23 @@ def test_train_on_task_stops_when_training_diverges():
     assert len(history.loss) == history.diverged - 1
 
 
+def test_train_on_task_stops_when_an_update_makes_a_parameter_infinite():
+    """The step of train.train's check after the update (train_on_task had none before it
+    shared that loop: the run went on and failed one step later)."""
+    task = L.adding_task(5)
+    model = L.make_model("gru", task, 4, np.random.default_rng(0))
+
+    class BlowUpAtStep3(optim.SGD):
+        def step(self, params, grads):
+            super().step(params, grads)
+            self.t = getattr(self, "t", 0) + 1
+            if self.t == 3:
+                params["b_y"][0] = np.inf
+
+    history = L.train_on_task(model, task, BlowUpAtStep3(0.1), 10, np.random.default_rng(1))
+    assert history.diverged == 3 and len(history.loss) == 2
+
+
 def test_make_model_variants():
     task = L.adding_task(4)
     rng = np.random.default_rng(0)
