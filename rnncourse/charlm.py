@@ -14,9 +14,14 @@ of every step, and stateful truncated BPTT over long streams of text
 
 - Sampling: :func:`softmax_with_temperature`, :func:`sample_with_temperature`,
   :func:`generate` (deterministic for a seed).
+- Watching it learn: :class:`SamplePrinter`, a callback for :func:`rnncourse.train.train`
+  that samples (and prints) a few characters every ``every`` steps, at a fixed temperature
+  and seed, so the text can be seen emerging as the loss falls.
 - Evaluation: :func:`target_probabilities` and :func:`perplexity`, ``exp`` of the mean
   cross-entropy: a model that guesses uniformly among V characters has perplexity V.
-- Files: :func:`save_model` and :func:`load_model` (``.npz``, never pickle).
+- Files: :func:`save_model` and :func:`load_model` (``.npz``, never pickle);
+  :func:`load_pretrained` loads the models shipped in ``rnncourse/weights``
+  (:data:`PRETRAINED`, made by ``scripts/train_charlm.py``).
 - Karpathy's min-char-rnn (2015), written out faithfully with column vectors and a batch of
   one, as a reference: :func:`min_char_rnn`, :func:`min_char_rnn_loss`,
   :func:`min_char_rnn_sample`, and :func:`min_char_rnn_to_model` to map its parameters
@@ -39,11 +44,14 @@ from .data.text import Vocabulary, split_into_streams
 __all__ = [
     "FILE_FORMAT",
     "MinCharRNN",
+    "PRETRAINED",
+    "SamplePrinter",
     "embedding_backward",
     "embedding_forward",
     "generate",
     "input_size",
     "load_model",
+    "load_pretrained",
     "min_char_rnn",
     "min_char_rnn_loss",
     "min_char_rnn_sample",
@@ -59,6 +67,14 @@ __all__ = [
 
 #: The ``format`` entry of a file written by :func:`save_model`.
 FILE_FORMAT = "rnncourse-charlm-1"
+
+#: The shipped models: name -> file in ``rnncourse/weights`` (see ``scripts/train_charlm.py``).
+PRETRAINED = {
+    "numbers": "charlm_numbers.npz",  # chapter 10's full run on the number words
+    "docstrings": "charlm_docstrings.npz",  # a longer run on text.stdlib_docstrings()
+}
+
+_WEIGHTS = Path(__file__).resolve().parent / "weights"
 
 _CELL_SHAPES = {"rnn": rnn.PARAM_SHAPES, "lstm": lstm.PARAM_SHAPES, "gru": gru.PARAM_SHAPES}
 _INPUT_WEIGHT = {"rnn": "W_xh", "lstm": "W_x", "gru": "W_x"}
@@ -246,6 +262,83 @@ def generate(model, vocab, prompt="", n_chars=100, temperature=1.0, seed=0):
     return vocab.decode(out)
 
 
+# ---------------------------------------------------------------- watching it learn
+
+
+class SamplePrinter:
+    """A callback for :func:`rnncourse.train.train`: a sample every ``every`` steps.
+
+    ``train.train(model, x, y, opt, callback=SamplePrinter(model, vocab, every=100))``
+    prints, after steps 100, 200, ... (or after the steps listed in ``at``, e.g.
+    ``at=(10, 50, 200, 1000)``: early steps change most), the step, its loss and ``n_chars``
+    characters that :func:`generate` writes after ``prompt`` at ``temperature`` from the
+    same ``seed`` each time, so only the weights change from one sample to the next: the
+    classic progression from noise to words. :meth:`show` adds a sample outside training
+    (``show(0)`` before it starts).
+
+    Inputs:
+    - model, vocab: the model being trained (read at each sample, never changed) and its
+      vocabulary
+    - every: steps between samples, a positive int; or None, and ``at``: the steps after
+      which to sample (a sequence of positive ints)
+    - prompt, n_chars, temperature, seed: as in :func:`generate`
+    - out: called with each formatted sample (``print`` by default; None: print nothing,
+      only record)
+    - then: another callback (e.g. a ``LiveLossCurve``) called with every step first
+
+    ``samples`` holds ``(step, loss, text)`` for every sample, in order (loss is None for
+    :meth:`show` without a loss). Sampling does not touch the training's random numbers, so
+    training with or without the printer gives the same model.
+    """
+
+    def __init__(
+        self, model, vocab, every=None, *, at=None, prompt="", n_chars=80, temperature=0.8,
+        seed=0, out=print, then=None,
+    ):  # fmt: skip
+        _check_model_vocab(model, vocab)
+        if (every is None) == (at is None):
+            raise ValueError(
+                "give either every (sample every k steps) or at (the steps to sample after), "
+                f"not {'both' if at is not None else 'neither'}."
+            )
+        self.every = None if every is None else require_positive_int("every", every)
+        if isinstance(at, str | bytes) or (at is not None and not hasattr(at, "__iter__")):
+            raise TypeError(f"at must be a sequence of step numbers, but got {type(at).__name__}.")
+        self.at = None if at is None else {require_positive_int("at's steps", k) for k in at}
+        self.n_chars = require_positive_int("n_chars", n_chars)
+        self.temperature = _check_temperature(temperature)
+        _prompt_ids(vocab, prompt)  # an unknown character stops here, not during training
+        if out is not None and not callable(out):
+            raise TypeError(f"out must be callable or None, but got {type(out).__name__}.")
+        if then is not None and not callable(then):
+            raise TypeError(f"then must be callable or None, but got {type(then).__name__}.")
+        self.model, self.vocab, self.prompt, self.seed = model, vocab, prompt, seed
+        self.out, self.then = out, then
+        self.samples = []
+
+    def __call__(self, step):
+        if self.then is not None:
+            self.then(step)
+        if (step.step in self.at) if self.every is None else (step.step % self.every == 0):
+            self.show(step.step, step.loss)
+
+    def show(self, step, loss=None):
+        """Sample now; record it, print it (through ``out``) and return its text."""
+        sample = generate(
+            self.model, self.vocab, self.prompt, self.n_chars, self.temperature, self.seed
+        )
+        self.samples.append((int(step), None if loss is None else float(loss), sample))
+        if self.out is not None:
+            self.out(self.format(step, loss, sample))
+        return sample
+
+    def format(self, step, loss, sample):
+        """One sample as printed: a header line, then the prompt and text, indented."""
+        head = f"step {step}" + ("" if loss is None else f", loss {loss:.3f}")
+        body = (self.prompt + sample).rstrip("\n").replace("\n", "\n    ")
+        return f"{head}:\n    {body}"
+
+
 # ---------------------------------------------------------------- evaluation
 
 
@@ -380,6 +473,19 @@ def load_model(path):
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{path} does not hold a consistent model: {exc}") from exc
     return model, vocab
+
+
+def load_pretrained(name):
+    """A shipped model, ``(model, vocab)``: one of :data:`PRETRAINED` ("numbers", "docstrings").
+
+    Read with :func:`load_model` (``allow_pickle=False``). ``scripts/train_charlm.py`` made
+    the files, with fixed seeds, and can make them again.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str, but got {type(name).__name__}.")
+    if name not in PRETRAINED:
+        raise ValueError(f"name must be one of {sorted(PRETRAINED)}, but got {name!r}.")
+    return load_model(_WEIGHTS / PRETRAINED[name])
 
 
 def _check_params(model, V):

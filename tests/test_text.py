@@ -225,3 +225,47 @@ def test_split_into_streams_refuses_bad_input():
         text.split_into_streams(np.zeros(10), 2)
     with pytest.raises(ValueError, match="N must be at least 1"):
         text.split_into_streams(np.arange(10), 0)
+
+
+# ---------------------------------------------------------------- the docstring corpus
+
+
+def test_stdlib_docstrings_is_the_shipped_snapshot():
+    corpus = text.stdlib_docstrings()
+    assert 150_000 < len(corpus) < 300_000  # small package data, a few hundred kB at most
+    assert corpus.isascii() and corpus.endswith("\n") and "\r" not in corpus
+    assert ">>>" not in corpus  # prose only, no doctests
+    assert "Return" in corpus  # the docstrings' favourite word
+    assert len(text.Vocabulary.from_text(corpus)) < 100
+    # the source and the licence are stated beside the file
+    note = text.DOCSTRINGS_FILE.with_name("stdlib_docstrings.LICENSE.txt").read_text()
+    assert "Python 3.11.7" in note and "PSF License Agreement" in note
+    assert "PYTHON SOFTWARE FOUNDATION LICENSE VERSION 2" in note
+
+
+def test_docstring_corpus_splits_at_a_blank_line():
+    train_text, valid_text = text.docstring_corpus()
+    assert train_text + valid_text == text.stdlib_docstrings()
+    assert train_text.endswith("\n\n") and not valid_text.startswith("\n")
+    assert 0.08 < len(valid_text) / (len(train_text) + len(valid_text)) < 0.12
+    small_train, small_valid = text.docstring_corpus(0.5)
+    assert len(small_valid) > len(valid_text)
+
+
+@pytest.mark.parametrize(
+    "fraction, error, words",
+    [(0, ValueError, "between 0 and 1"), (1.5, ValueError, "but got 1.5"),
+     ("0.1", TypeError, "got str"), (True, TypeError, "got bool")],
+)  # fmt: skip
+def test_docstring_corpus_bad_fraction(fraction, error, words):
+    with pytest.raises(error, match=words):
+        text.docstring_corpus(fraction)
+
+
+def test_docstring_snapshot_ships_in_the_wheel():
+    import tomllib
+    from pathlib import Path
+
+    pyproject = Path(text.__file__).resolve().parents[2] / "pyproject.toml"
+    package_data = tomllib.loads(pyproject.read_text())["tool"]["setuptools"]["package-data"]
+    assert "data/*.txt" in package_data["rnncourse"]  # the snapshot and its licence note

@@ -15,6 +15,16 @@ which). And a sample is easy to judge: a generated line is right when it is the 
 number, which :func:`parse_number_words` checks. :func:`split_numbers` keeps some numbers
 out of the training text, so a model that writes them has generalised, not memorised.
 
+**A real text, shipped with the package**: :func:`stdlib_docstrings` returns the prose
+docstrings of 45 modules of Python's standard library (about 195,000 characters of English
+about programming, 94 characters), a snapshot extracted once from the source of Python 3.11.7
+by ``scripts/extract_docstrings.py`` and stored in ``rnncourse/data/stdlib_docstrings.txt``.
+The library itself is never read at run time (its docstrings differ between Python versions,
+and the chapters' stored outputs must not). The text is copyright the Python Software
+Foundation and used under the PSF License Agreement, reproduced with the modules' list in
+``rnncourse/data/stdlib_docstrings.LICENSE.txt``. :func:`docstring_corpus` splits it into a
+training and a validation text at a docstring boundary.
+
 **Any UTF-8 text file** works as well: :func:`load_text` reads it, and refuses with a clear
 message a missing, empty, binary or too-short file.
 
@@ -36,14 +46,20 @@ from .._validate import require_positive_int
 
 __all__ = [
     "MAX_NUMBER",
+    "DOCSTRINGS_FILE",
     "Vocabulary",
+    "docstring_corpus",
     "load_text",
     "number_corpus",
     "number_words",
     "parse_number_words",
     "split_into_streams",
     "split_numbers",
+    "stdlib_docstrings",
 ]
+
+#: The shipped snapshot of the standard library's docstrings (PSF licence, see the note beside it).
+DOCSTRINGS_FILE = Path(__file__).resolve().parent / "stdlib_docstrings.txt"
 
 #: The largest number :func:`number_words` writes.
 MAX_NUMBER = 999
@@ -273,3 +289,31 @@ def split_into_streams(ids, N):
     inputs = ids[: N * T].reshape(N, T)  # (N*T,) -> (N, T)
     targets = ids[1 : N * T + 1].reshape(N, T)
     return inputs, targets
+
+
+def stdlib_docstrings():
+    """The shipped snapshot of Python's standard library docstrings, one str.
+
+    Docstrings of modules, classes and functions that read as prose (no code examples),
+    separated by blank lines, every line ending with "\\n"; from Python 3.11.7, whatever
+    Python runs this. Source and licence: ``stdlib_docstrings.LICENSE.txt`` beside the file.
+    """
+    return DOCSTRINGS_FILE.read_text(encoding="utf-8")
+
+
+def docstring_corpus(valid_fraction=0.1):
+    """:func:`stdlib_docstrings` split into ``(train_text, valid_text)``.
+
+    The last ``valid_fraction`` of the text (about; the split moves forward to the next blank
+    line, so no docstring is cut in two) is the validation text. Both keep their order.
+    """
+    if isinstance(valid_fraction, bool) or not isinstance(valid_fraction, int | float):
+        raise TypeError(
+            f"valid_fraction must be a number, but got {type(valid_fraction).__name__}."
+        )
+    if not 0 < valid_fraction < 1:
+        raise ValueError(f"valid_fraction must be between 0 and 1, but got {valid_fraction}.")
+    text = stdlib_docstrings()
+    split = text.find("\n\n", int((1 - valid_fraction) * len(text)))
+    split = len(text) - 1 if split < 0 else split + 2  # just after the blank line
+    return text[:split], text[split:]
