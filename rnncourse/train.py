@@ -277,6 +277,34 @@ def _fresh_batches(sample, steps, batch_size, rng):
         yield 1, x, y, mask, True
 
 
+def _plan(x, y, mask, epochs, batch_size, seq_len, steps, loss, readout, rng):
+    """The arguments of :func:`train` checked: its batches, one per step, and their number."""
+    if callable(x):  # a batch source: a new batch every step
+        if y is not None or mask is not None:
+            raise ValueError(
+                "x is a batch source, which makes y and the mask too: y and mask must be "
+                f"None, but got y={type(y).__name__}, mask={type(mask).__name__}."
+            )
+        if steps is None or batch_size is None:
+            raise ValueError(
+                f"x is a batch source: give steps (training steps) and batch_size (sequences "
+                f"per batch), but got steps={steps}, batch_size={batch_size}."
+            )
+        batch_size = require_positive_int("batch_size", batch_size)
+        total = require_positive_int("steps", steps)
+        return _fresh_batches(x, total, batch_size, rng), total
+    y = _check_data(x, y, loss, readout, mask)
+    N, T, _ = x.shape
+    epochs = require_positive_int("epochs", epochs)
+    batch_size = N if batch_size is None else require_positive_int("batch_size", batch_size)
+    batch_size = min(batch_size, N)
+    seq_len = T if seq_len is None else require_positive_int("seq_len", seq_len)
+    if readout == "last" and seq_len < T:
+        raise ValueError(f"readout='last' reads the whole sequence: seq_len must be T={T}.")
+    total = epochs * -(-N // batch_size) * -(-T // seq_len)  # ceiling divisions
+    return _chunks(x, y, mask, epochs, batch_size, seq_len, readout, rng), total
+
+
 def train(
     model,
     x,
@@ -316,7 +344,8 @@ def train(
     - readout: "every" (the loss sees the output of every step, scores (N, T, K)) or "last"
       (only the output after the last step, scores (N, K); no chunks)
     - mask: optional 0/1 array (N, T): the steps the loss counts (``readout="every"``)
-    - steps: with a batch source, the number of training steps (one new batch each)
+    - steps: with a batch source, the number of training steps (one new batch each; the
+      epoch is 1 throughout)
     - rng: a ``numpy.random.Generator`` to shuffle the sequences each epoch (None: in order);
       with a batch source, the generator every batch is drawn from
     - progress: show a tqdm progress bar (off by default)
@@ -325,31 +354,7 @@ def train(
     Raises :class:`TrainingDiverged` when the loss, a gradient or a parameter becomes NaN or
     infinite; its message names the step and the array and says what to try.
     """
-    if callable(x):  # a batch source: a new batch every step
-        if y is not None or mask is not None:
-            raise ValueError(
-                "x is a batch source, which makes y and the mask too: y and mask must be "
-                f"None, but got y={type(y).__name__}, mask={type(mask).__name__}."
-            )
-        if steps is None or batch_size is None:
-            raise ValueError(
-                f"x is a batch source: give steps (training steps) and batch_size (sequences "
-                f"per batch), but got steps={steps}, batch_size={batch_size}."
-            )
-        batch_size = require_positive_int("batch_size", batch_size)
-        total = require_positive_int("steps", steps)
-        batches = _fresh_batches(x, total, batch_size, rng)
-    else:
-        y = _check_data(x, y, loss, readout, mask)
-        N, T, _ = x.shape
-        epochs = require_positive_int("epochs", epochs)
-        batch_size = N if batch_size is None else require_positive_int("batch_size", batch_size)
-        batch_size = min(batch_size, N)
-        seq_len = T if seq_len is None else require_positive_int("seq_len", seq_len)
-        if readout == "last" and seq_len < T:
-            raise ValueError(f"readout='last' reads the whole sequence: seq_len must be T={T}.")
-        total = epochs * -(-N // batch_size) * -(-T // seq_len)  # ceiling divisions
-        batches = _chunks(x, y, mask, epochs, batch_size, seq_len, readout, rng)
+    batches, total = _plan(x, y, mask, epochs, batch_size, seq_len, steps, loss, readout, rng)
     if max_norm is not None and not max_norm > 0:
         raise ValueError(f"max_norm must be a positive number or None, but got {max_norm}.")
     bar = None
