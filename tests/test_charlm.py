@@ -458,3 +458,123 @@ def test_min_char_rnn_refuses_bad_input():
         charlm.min_char_rnn(np.arange(10), 10, seq_length=25)
     with pytest.raises(ValueError, match=r"\[0, 5\)"):
         charlm.min_char_rnn(np.arange(100) % 7, 5)
+
+
+# ---------------------------------------------------------------- samples during training
+
+
+def test_sample_printer_samples_every_k_steps(corpus):
+    vocab, train_ids, _ = corpus
+    V = len(vocab)
+    inputs, targets = text.split_into_streams(train_ids, 4)
+    x = charlm.one_hot(inputs[:, :100], V)
+    printed, seen = [], []
+    model = make_model(V)
+    printer = charlm.SamplePrinter(
+        model, vocab, every=2, prompt="one", n_chars=20, seed=3, out=printed.append,
+        then=seen.append,
+    )  # fmt: skip
+    assert printer.show(0) == charlm.generate(model, vocab, "one", 20, 0.8, seed=3)
+    history = train.train(
+        model, x, targets[:, :100], optim.Adam(0.01), seq_len=20, stateful=True, callback=printer
+    )
+    assert len(seen) == 5  # every step reaches the chained callback
+    assert [s[0] for s in printer.samples] == [0, 2, 4]
+    assert printer.samples[0][1] is None
+    assert printer.samples[1][1] == pytest.approx(history.loss[1])
+    # each sample is what generate writes with the weights of that moment: the last one is
+    # the trained model's
+    assert printer.samples[-1][2] != printer.samples[0][2]
+    assert len(printed) == 3 and printed[1].startswith(f"step 2, loss {history.loss[1]:.3f}:")
+    assert printed[0].startswith("step 0:\n    one")
+
+
+def test_sample_printer_does_not_change_training(corpus):
+    vocab, train_ids, _ = corpus
+    V = len(vocab)
+    inputs, targets = text.split_into_streams(train_ids, 4)
+    x, y = charlm.one_hot(inputs[:, :60], V), targets[:, :60]
+    plain, watched = make_model(V, seed=5), make_model(V, seed=5)
+    train.train(plain, x, y, optim.Adam(0.01), seq_len=20, stateful=True)
+    printer = charlm.SamplePrinter(watched, vocab, every=1, n_chars=5, out=None)
+    train.train(watched, x, y, optim.Adam(0.01), seq_len=20, stateful=True, callback=printer)
+    assert len(printer.samples) == 3
+    for key in plain.params:
+        np.testing.assert_array_equal(plain.params[key], watched.params[key])
+
+
+def test_sample_printer_format_indents_lines(corpus):
+    vocab = corpus[0]
+    printer = charlm.SamplePrinter(make_model(len(vocab)), vocab, every=1, prompt="six", out=None)
+    expected = "step 7, loss 0.500:\n    six hundred\n    ten"
+    assert printer.format(7, 0.5, " hundred\nten\n") == expected
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [({"every": 0}, ValueError, "every"), ({"every": 1.5}, TypeError, "every"),
+     ({"every": 1, "temperature": -1}, ValueError, "temperature"),
+     ({"every": 1, "prompt": "Q"}, ValueError, "'Q'"),
+     ({"every": 1, "out": "print"}, TypeError, "out must be callable"),
+     ({"every": 1, "then": 3}, TypeError, "then must be callable")],
+)  # fmt: skip
+def test_sample_printer_bad_input(corpus, kwargs, error, words):
+    vocab = corpus[0]
+    with pytest.raises(error, match=words):
+        charlm.SamplePrinter(make_model(len(vocab)), vocab, **kwargs)
+
+
+# ---------------------------------------------------------------- the shipped models
+
+
+def test_pretrained_numbers_is_the_chapters_full_run():
+    model, vocab = charlm.load_pretrained("numbers")
+    assert model.cell == "rnn" and model.params["W_hh"].shape == (128, 128)
+    assert len(vocab) == 21
+    train_numbers, valid_numbers = text.split_numbers(np.random.default_rng(0))
+    valid_text = text.number_corpus(valid_numbers, 300, np.random.default_rng(2))
+    p_true = charlm.target_probabilities(model, vocab.encode(valid_text), N=10)
+    assert charlm.perplexity(p_true) == pytest.approx(1.357, abs=5e-4)
+    lines = charlm.generate(model, vocab, "", 3000, 1.0, seed=1).split("\n")[:-1]
+    named = [n for n in map(text.parse_number_words, lines) if n is not None]
+    assert (len(named), len(lines)) == (124, 125)
+
+
+def test_pretrained_docstrings_writes_words():
+    model, vocab = charlm.load_pretrained("docstrings")
+    train_text, valid_text = text.docstring_corpus()
+    assert vocab == text.Vocabulary.from_text(train_text + valid_text)
+    p_true = charlm.target_probabilities(model, vocab.encode(valid_text), N=10)
+    assert charlm.perplexity(p_true) < 6  # a uniform guess: V = 94
+    sample = charlm.generate(model, vocab, "Return the ", 300, 0.5, seed=0)
+    words = set(train_text.split())
+    assert np.mean([w in words for w in sample.split()]) > 0.6  # mostly real words
+
+
+@pytest.mark.parametrize(
+    "name, error", [("letters", ValueError), ("../weights/dates_luong", ValueError), (3, TypeError)]
+)
+def test_load_pretrained_bad_name(name, error):
+    with pytest.raises(error, match="name must be"):
+        charlm.load_pretrained(name)
+
+
+def test_sample_printer_at_listed_steps(corpus):
+    vocab, train_ids, _ = corpus
+    inputs, targets = text.split_into_streams(train_ids, 4)
+    model = make_model(len(vocab))
+    printer = charlm.SamplePrinter(model, vocab, at=[1, 4], n_chars=5, out=None)
+    x = charlm.one_hot(inputs[:, :100], len(vocab))
+    train.train(model, x, targets[:, :100], optim.Adam(0.01), seq_len=20, callback=printer)
+    assert [s[0] for s in printer.samples] == [1, 4]
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [({}, ValueError, "not neither"), ({"every": 2, "at": [1]}, ValueError, "not both"),
+     ({"at": 5}, TypeError, "sequence of step numbers"), ({"at": [0]}, ValueError, "at's steps")],
+)  # fmt: skip
+def test_sample_printer_every_or_at(corpus, kwargs, error, words):
+    vocab = corpus[0]
+    with pytest.raises(error, match=words):
+        charlm.SamplePrinter(make_model(len(vocab)), vocab, **kwargs)

@@ -263,8 +263,9 @@ def test_docstring_corpus_bad_fraction(fraction, error, words):
 
 
 def test_docstring_snapshot_ships_in_the_wheel():
-    import tomllib
     from pathlib import Path
+
+    import tomllib
 
     pyproject = Path(text.__file__).resolve().parents[2] / "pyproject.toml"
     package_data = tomllib.loads(pyproject.read_text())["tool"]["setuptools"]["package-data"]
