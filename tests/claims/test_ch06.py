@@ -3,7 +3,7 @@
 import numpy as np
 from _quote import quote
 
-from rnncourse import course_map, deep, interop, rnn
+from rnncourse import course_map, deep, interop, notation, rnn
 from rnncourse.framework_reference import reference_file
 from rnncourse.viz.receptive import dependency_map
 
@@ -222,3 +222,14 @@ def test_times_are_in_the_course_map():
     )
     reading, exercise = course_map.TIMES["06"]
     assert reading > 0 and exercise > 0  # the chapter has an exercise notebook
+
+
+def test_L_counts_layers_here_not_the_loss():
+    quote(
+        "06",
+        "(In this chapter $L$ counts the layers, PyTorch's `num_layers`; it is not\nthe loss $L$ "
+        "of chapter 0's table.)",
+    )
+    assert "| $L$ | `loss` |" in notation.table_markdown()
+    layer_params = deep.init_stacked_params("rnn", 3, 4, 2, np.random.default_rng(0))
+    assert len(layer_params) == 2  # the L argument is the number of layers

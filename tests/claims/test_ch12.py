@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from _quote import ROOT, quote
 
-from rnncourse import check, course_map, deep, interop, lstm, rnn
+from rnncourse import check, course_map, deep, interop, lstm, notation, rnn
 from rnncourse.activations import sigmoid
 from rnncourse.framework_reference import load_reference, reference_file, reference_names
 
@@ -48,8 +48,11 @@ def test_the_stored_numbers_and_their_shapes():
     a = _stored("lstm").arrays
     assert a["x"].shape == (3, 5, 4)
     quote(
-        "12", "with one row per layer and direction (here $K = 1$), the weights are $(4H, D)$ and"
+        "12",
+        "with one row per layer\nand direction (here $K = 1$; not the output size $K$ of chapter "
+        "0's table), the weights are $(4H, D)$ and",
     )
+    assert "K for a general output size" in notation.table_markdown()
     H = a["h0"].shape[-1]
     assert a["h0"].shape[0] == 1
     assert a["weight_ih_l0"].shape == (4 * H, 4) and a["weight_hh_l0"].shape == (4 * H, H)
