@@ -421,3 +421,29 @@ DIGESTS = {
     "train.rnn.mse.grad_norm": "c3ea3067d29a1715",
     "train.rnn.mse.loss": "3433027c07c0301e",
 }
+
+
+def test_a_run_of_the_stored_sweep_is_reproduced_bit_for_bit():
+    """scripts/long_range_sweep.py's full run of the IRNN on the adding problem at T = 10,
+    seed 0, re-run through today's loop: the stored curves come back exactly (3 s)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "long_range_sweep.py"
+    spec = importlib.util.spec_from_file_location("long_range_sweep", path)
+    sweep_script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sweep_script)
+    stored = L.load_sweep()
+    config = sweep_script.CONFIGS["full"]
+    assert stored["config"] == config
+    m, r = list(stored["models"]).index("irnn"), list(stored["T"]).index(10)
+    task = L.adding_task(10)
+    eval_batch = task.sample(config["eval_size"], np.random.default_rng([10_000, 10]))
+    history, _ = sweep_script._run(
+        "irnn", task, config, config["H"], config["steps"], [0, 10, m], eval_batch
+    )
+    assert np.array_equal(history.evals["mse"], stored["adding_mse"][m, r, 0])
+    assert np.array_equal(history.evals["accuracy"], stored["adding_accuracy"][m, r, 0])
+    window = config["loss_window"]
+    blocks = np.asarray(history.loss).reshape(-1, window).mean(axis=1)
+    assert np.array_equal(blocks, stored["adding_train_loss"][m, r, 0])
