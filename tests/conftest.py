@@ -1,14 +1,9 @@
 """Shared fixtures: a seeded generator and small random RNN problems in float64."""
 
-import os
-
 import numpy as np
 import pytest
 
 from rnncourse import rnn
-
-# Tests and the notebooks nbval runs (their kernels inherit this) never touch a learner's record.
-os.environ["RNNCOURSE_PROGRESS"] = "off"
 
 
 @pytest.fixture
