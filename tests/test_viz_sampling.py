@@ -125,3 +125,16 @@ def test_widget_survives_a_bad_prompt(lm):
     assert not np.array(box.figure.data[0].y).any()
     box.controls["prompt"].value = "one"
     assert "Cannot sample" not in box.text.value and np.array(box.figure.data[0].y).any()
+
+
+def test_sampler_shows_the_shipped_docstring_model():
+    # the chapter's second corpus: an LSTM in float32 with V = 95, shown by the same widget
+    model, vocab = charlm.load_pretrained("docstrings")
+    view = S.sampler_view(model, vocab, "Return the ", 0.5, 0)
+    assert view["error"] is None and len(view["text"]) == S.N_CHARS
+    assert view["probs"].shape == (95,) and view["probs"].sum() == pytest.approx(1, abs=1e-5)
+    assert "⏎" in view["labels"] and "␣" in view["labels"]
+    box = S.temperature_sampler(model, vocab, prompt="Return the ", temperature=0.5, seed=0)
+    assert "Return the" in S.render_text(view) and box is not None
+    bad = S.sampler_view(model, vocab, "Return the é", 0.5, 0)  # not in the vocabulary
+    assert bad["error"] and "'é'" in bad["error"]

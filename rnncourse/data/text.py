@@ -17,8 +17,9 @@ out of the training text, so a model that writes them has generalised, not memor
 
 **A real text, shipped with the package**: :func:`stdlib_docstrings` returns the prose
 docstrings of 45 modules of Python's standard library (about 195,000 characters of English
-about programming, 94 characters), a snapshot extracted once from the source of Python 3.11.7
-by ``scripts/extract_docstrings.py`` and stored in ``rnncourse/data/stdlib_docstrings.txt``.
+about programming, 95 distinct characters), a snapshot extracted once from the source of
+Python 3.11.7 by ``scripts/extract_docstrings.py`` and stored in
+``rnncourse/data/stdlib_docstrings.txt``.
 The library itself is never read at run time (its docstrings differ between Python versions,
 and the chapters' stored outputs must not). The text is copyright the Python Software
 Foundation and used under the PSF License Agreement, reproduced with the modules' list in
