@@ -319,8 +319,8 @@ TERMS = [
         "spectral radius",
         "谱半径",
         "The largest absolute eigenvalue of $W_{hh}$. It sets the long-run growth of the "
-        "gradient in a linear RNN (or with a normal $W_{hh}$), but not in a tanh RNN with a "
-        "non-normal $W_{hh}$: there only the singular-value bound is a guarantee.",
+        "gradient in a linear RNN, but not in a tanh RNN: there only the singular-value bound "
+        "is a guarantee.",
         _C03,
     ),
     Term(
@@ -458,8 +458,8 @@ TERMS = [
     Term(
         "gradient descent",
         "梯度下降",
-        "The update $\\theta \\leftarrow \\theta - \\alpha\\, \\partial L / \\partial \\theta$ "
-        "with learning rate $\\alpha$.",
+        "The update $\\theta \\leftarrow \\theta - \\eta\\, \\partial L / \\partial \\theta$ "
+        "with learning rate $\\eta$.",
         _C07,
     ),
     Term(
@@ -484,7 +484,7 @@ TERMS = [
     Term(
         "learning rate",
         "学习率",
-        "$\\alpha$, the step size of each update; too large diverges, too small crawls.",
+        "$\\eta$, the step size of each update; too large diverges, too small crawls.",
         _C07,
     ),
     Term(
