@@ -10,8 +10,8 @@ Decisions (documented in the package docstrings):
 
 import numpy as np
 import pytest
-from conftest import make_problem
 
+from conftest import make_problem
 from rnncourse import rnn
 from rnncourse.gradcheck import numerical_gradient, rel_error
 

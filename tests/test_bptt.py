@@ -1,8 +1,8 @@
 """The step-by-step BPTT walk agrees with rnn_backward, record by record."""
 
 import numpy as np
-from conftest import make_problem
 
+from conftest import make_problem
 from rnncourse import bptt, rnn
 
 

@@ -210,10 +210,9 @@ def learner_count(D, H, L, bidirectional=False, two_biases=False, mistake=None):
 
 def test_count_reference_matches_pytorchs_stored_module():
     """The stored 2-layer bidirectional nn.LSTM(4, 6): its arrays hold the PyTorch count."""
-    from pathlib import Path
+    from rnncourse.framework_reference import reference_file
 
-    path = Path(__file__).parent / "torch_reference" / "lstm_2layer_bidirectional.npz"
-    with np.load(path) as f:
+    with np.load(reference_file("lstm_2layer_bidirectional")) as f:
         torch_count = sum(f[k].size for k in f.files if k.startswith(("weight_", "bias_")))
     assert torch_count == _deep._reference_count(4, 6, 2, True, True) == 1536
     assert _deep._reference_count(4, 6, 2, True, False) == 1536 - 2 * 2 * 4 * 6

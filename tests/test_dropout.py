@@ -4,8 +4,8 @@ float64 with the masks held fixed, and p = 0 equal to the plain RNN."""
 
 import numpy as np
 import pytest
-from conftest import make_problem
 
+from conftest import make_problem
 from rnncourse import dropout, rnn
 from rnncourse.gradcheck import numerical_gradient, rel_error
 

@@ -37,12 +37,9 @@ CHAPTERS = ["01_sequences_and_the_rnn_cell", "12_numpy_to_frameworks"]
 #: browsers, torch. (ipykernel and nbclient are added afterwards, on purpose.)
 NOT_INSTALLED = ["jupyterlab", "notebook", "jupyter_server", "nbgrader", "playwright", "torch"]
 #: stderr a chapter may print with the newest releases, each with why it is not a failure yet.
-#: numpy 2.5 made np.linalg.eig return complex arrays even for real eigenvalues; chapter 01
-#: plots them, so matplotlib warns (and drops the zero imaginary parts). Remove the entry once
-#: the chapter takes .real.
-KNOWN_STDERR = {
-    "01_sequences_and_the_rnn_cell.ipynb": "ComplexWarning: Casting complex values to real",
-}
+#: (none today: chapter 01 takes the real part of its triangular matrix's eigenvalues, which
+#: numpy 2.5's np.linalg.eig returns as complex numbers)
+KNOWN_STDERR = {}
 
 
 def _name(requirement):

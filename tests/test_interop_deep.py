@@ -1,6 +1,7 @@
 """rnncourse.interop for stacked and bidirectional modules, without torch: the whole-state_dict
 and state converters, their errors, and parity with PyTorch through them, from the numbers
-stored in tests/torch_reference/ (see make_reference.py there for every key). Also
+stored in rnncourse/data/torch_reference/ (tests/torch_reference/make_reference.py lists every
+key). Also
 rnncourse.framework_reference, which chapter 12 uses to load those numbers.
 
 The module wrappers params_from_torch / params_to_torch on stacks are tested with fakes in

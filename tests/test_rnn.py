@@ -4,10 +4,10 @@ import math
 
 import numpy as np
 import pytest
-from conftest import make_problem
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import make_problem
 from rnncourse import rnn
 from rnncourse.gradcheck import numerical_gradient, rel_error
 

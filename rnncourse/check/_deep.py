@@ -301,7 +301,7 @@ def bidirectional_forward(fn):
 # ---------------------------------------------------------------- lstm_param_count
 
 # (D, H, L, bidirectional, two_biases): the first is the 2-layer bidirectional LSTM whose
-# PyTorch numbers the course stores (tests/torch_reference).
+# PyTorch numbers the course stores (rnncourse/data/torch_reference).
 _COUNT_CASES = (
     (4, 6, 2, True, False),
     (4, 6, 2, True, True),
