@@ -63,8 +63,9 @@ def test_jupyter_reads_the_learner_config():
 
 def test_make_lab_and_the_browser_test_use_it():
     makefile = (ROOT / "Makefile").read_text()
-    lab = re.search(r"^lab:.*\n\t(.*)", makefile, re.M).group(1)
-    assert lab.startswith("$(LEARNER_LAB) ")
+    recipe = re.search(r"^lab:.*\n((?:\t.*\n)+)", makefile, re.M).group(1)
+    opens = [line.strip() for line in recipe.splitlines() if "$(LAB)" in line]
+    assert len(opens) == 1 and opens[0].startswith("$(LEARNER_LAB) $(LAB)")
     assert re.search(
         r'^LEARNER_LAB := JUPYTER_CONFIG_PATH="\$\(CURDIR\)/tools/learner_lab', makefile, re.M
     )
