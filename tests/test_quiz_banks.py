@@ -303,3 +303,12 @@ def test_chapter_quiz_cell_is_one_short_call(chapter):
     code = [c.source for c in nb.cells if c.cell_type == "code"]
     assert f'show_quiz("{chapter}")' in code, f"{path.name}: no cell that is show_quiz({chapter!r})"
     assert not any('"answer":' in s or "'answer':" in s for s in code), path.name
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_choice_has_an_accessible_name(chapter):
+    # an option that is only a formula is typeset into an element screen readers may skip
+    page = quiz.show_quiz(chapter)._repr_html_()
+    inputs = re.findall(r'<input type="(?:radio|checkbox)"[^>]*>', page)
+    assert inputs and all(re.search(r'aria-label="[^"]+"', i) for i in inputs)
+    assert quiz.plain_text(r"$(dc_t \odot f_t)\, W_h^\top$") == "(dc_t odot f_t) W_h^top"

@@ -271,6 +271,17 @@ def render_text(text):
     return "".join(out)
 
 
+def plain_text(text):
+    """A text's words without TeX markup, for screen readers: an option that is only a formula
+    is typeset by MathJax into an element assistive technology may skip, so its input also
+    carries this as its accessible name ("$dc_t \\odot f_t$" -> "dc_t odot f_t")."""
+    out = text.replace("$", "").replace("`", "")
+    out = re.sub(r"\\[,;:! ]", " ", out)  # TeX spacing commands
+    out = re.sub(r"\\([A-Za-z]+)", r"\1", out)  # \odot -> odot
+    out = re.sub(r"[{}]", "", out)
+    return re.sub(r"\s+", " ", out).strip()
+
+
 def _encode(payload):
     return base64.b64encode(json.dumps(payload).encode("utf-8")).decode("ascii")
 
@@ -286,7 +297,8 @@ def _question_html(chapter, number, q):
         kind = "radio" if q["type"] == "one" else "checkbox"
         for i, option in enumerate(q["options"]):
             parts.append(
-                f'<label class="rnnq-option"><input type="{kind}" name="{name}" value="{i}"> '
+                f'<label class="rnnq-option"><input type="{kind}" name="{name}" value="{i}" '
+                f'aria-label="{html.escape(plain_text(option["text"]))}"> '
                 f"{render_text(option['text'])}</label>"
             )
             feedback.append(option["feedback"])
