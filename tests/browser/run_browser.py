@@ -327,7 +327,8 @@ def run_notebook(context, lab, rel, expected, timeout, screenshot=None, axe=None
             for problem in problems:
                 report.fail(("dark theme: " if dark else "") + problem)
             report.notes.append(note + (" (dark theme)" if dark else ""))
-        problems, note = quiz_check.check_quiz(page, chapter)
+        is_chapter = re.fullmatch(r"[0-9A-Z][0-9]", chapter) is not None  # not the self-check
+        problems, note = quiz_check.check_quiz(page, chapter) if is_chapter else ([], "")
         for problem in problems:
             report.fail(problem)
         if note:
