@@ -8,6 +8,7 @@ import time
 
 import numpy as np
 import pytest
+from _quote import ROOT as ROOT_DIR
 from _quote import quote, quote_quiz
 
 from rnncourse import charlm, optim, train
@@ -232,3 +233,27 @@ def test_quiz_a_min_char_rnn_update_costs_a_good_part_of_a_batched_one(min_char_
     quote_quiz("10", "costs a good part of the time of a batched one, which reads 32 times as much")
     _, mc_seconds, _, b_seconds = min_char_and_batched
     assert mc_seconds / 400 > 0.2 * b_seconds / 40  # seconds per update
+
+
+def test_docstring_corpus_as_described():
+    import importlib.util
+
+    from rnncourse.data import text as text_data
+
+    quote("10", "the package ships the docstrings of 45 modules of Python's standard library")
+    spec = importlib.util.spec_from_file_location(
+        "extract_docstrings", ROOT_DIR / "scripts" / "extract_docstrings.py"
+    )
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert len(script.MODULES) == 45
+    quote("10", "a snapshot taken once from the\nsource of Python 3.11.7")
+    note = (ROOT_DIR / "rnncourse" / "data" / "stdlib_docstrings.LICENSE.txt").read_text()
+    assert "Python 3.11.7" in note and "PSF License Agreement" in note
+    quote("10", "`text.docstring_corpus()` keeps its last tenth for validation")
+    train_part, valid_part = text_data.docstring_corpus()
+    full = text_data.stdlib_docstrings()
+    assert train_part + valid_part == full or full.startswith(train_part)
+    assert abs(len(valid_part) / len(full) - 0.1) < 0.01
+    quote("10", "only the 95 characters of its vocabulary can be typed")
+    assert len(set(full)) == 95
