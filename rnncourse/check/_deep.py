@@ -192,23 +192,12 @@ def _layer(prob, reversal, order, params, states, h_fwd_cache):
 
 def _bidirectional_variants(prob):
     """(hint, wrong h) for every single mistake and every pair of mistakes of two kinds."""
-    right = [kind[0][0] for kind in _KINDS]
     cache = {}
-    variants = []
-    for count in (1, 2):
-        for kinds in combinations(range(len(_KINDS)), count):
-            for wrongs in product(*(_KINDS[k][1:] for k in kinds)):
-                choices = list(right)
-                for k, (choice, _) in zip(kinds, wrongs, strict=True):
-                    choices[k] = choice
-                hints = [hint for _, hint in wrongs]
-                hint = hints[0] if count == 1 else f"two mistakes: (1) {hints[0]} (2) {hints[1]}"
-                variants.append((hint, _layer(prob, *choices, cache)))
-    return variants
+    return [(hint, _layer(prob, *choices, cache)) for hint, choices in _variant_choices()]
 
 
 def _variant_choices():
-    """(hint, choices) of :func:`_bidirectional_variants`, in the same order."""
+    """(hint, choices) for every single mistake and every pair of mistakes of two kinds."""
     right = [kind[0][0] for kind in _KINDS]
     out = []
     for count in (1, 2):
