@@ -28,22 +28,40 @@ def _fold(text):
     return re.sub(r"\s+", " ", text).strip()
 
 
+def _chapter_files(chapter, folder):
+    """The notebooks of ``chapter``: "07" is 07_*.ipynb, or its parts 07a_*, 07b_*, ...;
+    a part's own number ("07b") names that part alone."""
+    whole = sorted((ROOT / folder).glob(f"{chapter}_*.ipynb"))
+    parts = sorted((ROOT / folder).glob(f"{chapter}[a-z]_*.ipynb"))
+    if len(whole) + bool(parts) != 1:
+        raise AssertionError(
+            f"expected {folder}/{chapter}_*.ipynb or its parts {chapter}a_*.ipynb, ..., "
+            f"found {whole + parts}"
+        )
+    return whole or parts
+
+
 @cache
 def _markdown_cells(chapter, folder):
-    matches = sorted((ROOT / folder).glob(f"{chapter}_*.ipynb"))
-    if len(matches) != 1:
-        raise AssertionError(f"expected one notebook {folder}/{chapter}_*.ipynb, found {matches}")
-    nb = nbformat.read(matches[0], as_version=4)
-    return matches[0].name, tuple(
-        (i, _fold(c.source)) for i, c in enumerate(nb.cells) if c.cell_type == "markdown"
-    )
+    """``(names, ((notebook name, cell index, folded Markdown), ...))`` of every notebook of
+    the chapter."""
+    files = _chapter_files(chapter, folder)
+    cells = []
+    for path in files:
+        nb = nbformat.read(path, as_version=4)
+        cells += [
+            (path.name, i, _fold(c.source)) for i, c in enumerate(nb.cells)
+            if c.cell_type == "markdown"
+        ]
+    return ", ".join(p.name for p in files), tuple(cells)
 
 
 def quote(chapter, words, folder="notebooks"):
-    """Assert that ``words`` stand in a Markdown cell of the chapter; return that cell's index."""
+    """Assert that ``words`` stand in a Markdown cell of the chapter (any of its parts); return
+    that cell's index in its notebook."""
     name, cells = _markdown_cells(chapter, folder)
     wanted = _fold(words)
-    for index, text in cells:
+    for _, index, text in cells:
         if wanted in text:
             return index
     raise AssertionError(
