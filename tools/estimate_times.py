@@ -82,7 +82,7 @@ def reading_parts(path):
         if cell["cell_type"] != "code":
             continue
         parts["code"] += 1
-        match = re.search(r'show_quiz\("(\w\w)"\)', source)
+        match = re.search(r'show_quiz\("(\w\w[a-h]?)"\)', source)
         if match:
             from rnncourse.quiz import load_bank
 

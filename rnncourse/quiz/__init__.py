@@ -1,11 +1,11 @@
 """Self-check quizzes that grade in the browser, so they work without a kernel.
 
-Each chapter's questions live in a data file, ``rnncourse/quiz/banks/NN.json`` (validated
-by ``tests/test_quiz_banks.py`` against ``banks/schema.json``), and a chapter shows them with
-one call::
+Each part's questions live in a data file, ``rnncourse/quiz/banks/07b.json`` (a chapter that
+is not split into parts has one, ``00.json``; validated by ``tests/test_quiz_banks.py``
+against ``banks/schema.json``), and a part shows them with one call::
 
     from rnncourse.quiz import show_quiz
-    show_quiz("03")
+    show_quiz("07b")
 
 The call returns an object whose HTML is the whole quiz: the questions and every piece of
 feedback are rendered once, up front (so JupyterLab's and the static site's MathJax typeset
@@ -49,9 +49,12 @@ _SCRIPT = (Path(__file__).resolve().parent / "quiz.js").read_text(encoding="utf-
 
 
 def bank_path(chapter):
-    """The data file of ``chapter`` ("03", "A1")."""
-    if not isinstance(chapter, str) or not re.fullmatch(r"[0-9A-Z][0-9]", chapter):
-        raise ValueError(f"chapter must be a chapter number such as '03' or 'A1', got {chapter!r}")
+    """The data file of ``chapter``: a chapter ("00", "A2") or one part of a chapter ("07b")."""
+    if not isinstance(chapter, str) or not re.fullmatch(r"[0-9A-Z][0-9][a-h]?", chapter):
+        raise ValueError(
+            f"chapter must be a chapter or part number such as '00', '07b' or 'A1a', "
+            f"got {chapter!r}"
+        )
     path = BANKS / f"{chapter}.json"
     if not path.exists():
         raise ValueError(f"chapter {chapter!r} has no quiz: no file {path.name} in {BANKS}")
@@ -381,5 +384,6 @@ class Quiz:
 
 
 def show_quiz(chapter):
-    """The self-check quiz of ``chapter`` ("03"), graded in the browser."""
+    """The self-check quiz of ``chapter`` ("00") or of one part of a chapter ("07b"), graded in
+    the browser."""
     return Quiz(chapter)
