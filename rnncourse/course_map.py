@@ -1,10 +1,14 @@
 """The course map, as data: chapter 0 and the README render it, and a test checks that every
-chapter, exercise and link it names exists.
+part, exercise and link it names exists.
 
-Each chapter: number, title, notebook file, what a learner will be able to do, the chapters it
-builds on, its widgets, and the functions its exercise asks for. How long each chapter takes
-(reading, and its exercise notebook) is :data:`TIMES`, written by tools/estimate_times.py from
-the notebooks themselves with the course's time model.
+A chapter longer than about an hour of reading comes in parts of one sitting ("07a", "07b",
+"07c"), each its own notebook; a chapter of one sitting is one notebook ("00"). Each entry of
+:data:`CHAPTERS` is one notebook: number, title, file, what a learner will be able to do, the
+parts it builds on, its widgets, and the functions of the chapter's exercise notebook it
+teaches. A chapter keeps one exercise notebook (:data:`EXERCISE_NOTEBOOKS`,
+:func:`exercise_notebook`). How long each notebook takes (reading, and its share of the
+exercise notebook) is :data:`TIMES`, written by tools/estimate_times.py from the notebooks
+themselves with the course's time model.
 """
 
 from typing import NamedTuple
@@ -49,7 +53,8 @@ CHAPTERS = [
             ("step through BPTT", "gradient-check a backward pass", "truncate BPTT"),
             ("02a",), "BPTT stepper", ("rnn_backward", "numerical_gradient")),
     Chapter("03a", "Why gradients vanish or explode", "03a_gradients_as_products.ipynb",
-            ("write the gradient as a Jacobian product", "relate it to the singular values of W_hh"),
+            ("write the gradient as a Jacobian product",
+             "relate it to the singular values of W_hh"),
             ("02b",), "worked example", ("gradient_norms_per_step",)),
     Chapter("03b", "Which number decides, and clipping", "03b_which_number_decides.ipynb",
             ("tell when the spectral radius decides and when it does not",
@@ -137,6 +142,63 @@ CHAPTERS = [
             "search box", ()),
 ]  # fmt: skip
 
+#: Each chapter's one exercise notebook (in exercises/, with its answers in solutions/ under
+#: the same name) and the chapter's title, for the chapters that have one.
+EXERCISE_NOTEBOOKS = {
+    "01": ("Sequences and the RNN cell", "01_sequences_and_the_rnn_cell.ipynb"),
+    "02": ("BPTT step by step", "02_bptt_step_by_step.ipynb"),
+    "03": ("Vanishing and exploding gradients", "03_vanishing_and_exploding_gradients.ipynb"),
+    "04": ("LSTM", "04_lstm.ipynb"),
+    "05": ("GRU", "05_gru.ipynb"),
+    "06": ("Deep and bidirectional networks", "06_deep_and_bidirectional.ipynb"),
+    "07": ("Training toolbox", "07_training_toolbox.ipynb"),
+    "08": ("Long-range tasks", "08_long_range_tasks.ipynb"),
+    "09": ("Time series", "09_time_series.ipynb"),
+    "10": ("Character language model", "10_char_language_model.ipynb"),
+    "11": ("Attention", "11_attention.ipynb"),
+    "12": ("From numpy to frameworks", "12_numpy_to_frameworks.ipynb"),
+}
+
+
+def part(number):
+    """The course map's entry numbered ``number`` ("07b", "00")."""
+    for c in CHAPTERS:
+        if c.number == number:
+            return c
+    numbers = ", ".join(c.number for c in CHAPTERS)
+    raise ValueError(f"number must be one of the course map's ({numbers}), got {number!r}")
+
+
+def parts_of(chapter):
+    """The entries of ``chapter`` ("07" -> 07a, 07b, 07c; "00" -> 00), in course order."""
+    found = [c for c in CHAPTERS if c.chapter == chapter]
+    if not found:
+        chapters = ", ".join(dict.fromkeys(c.chapter for c in CHAPTERS))
+        raise ValueError(f"chapter must be one of {chapters}, got {chapter!r}")
+    return found
+
+
+def exercise_notebook(chapter):
+    """The file name of ``chapter``'s exercise notebook in exercises/ ("07" or a part "07b" ->
+    "07_training_toolbox.ipynb"), or None when the chapter has none."""
+    if not isinstance(chapter, str):
+        raise TypeError(f"chapter must be a chapter or part number (a str), got {chapter!r}")
+    entry = EXERCISE_NOTEBOOKS.get(chapter.rstrip("abcdefgh"))
+    return entry[1] if entry else None
+
+
+def chapter_exercises(chapter):
+    """``[(function, part number), ...]``: the functions of ``chapter``'s exercise notebook, each
+    with the part that teaches it, in course order."""
+    return [(name, c.number) for c in parts_of(chapter) for name in c.exercises]
+
+
+def chapter_times(chapter):
+    """``(reading, exercise)`` minutes of a whole chapter: the sums over its parts."""
+    numbers = [c.number for c in parts_of(chapter)]
+    return sum(TIMES[n][0] for n in numbers), sum(TIMES[n][1] for n in numbers)
+
+
 # times:start (written by tools/estimate_times.py --write; do not edit by hand)
 #: Minutes per chapter from the course's time model: (reading, exercise notebook).
 TIMES = {
@@ -158,33 +220,57 @@ TIMES = {
 }
 # times:end
 
-#: Suggested routes through the course: (name, description, chapter numbers).
+#: The core workshop's chapters: 00, then the cell, BPTT, why gradients fail, LSTM and GRU, and
+#: one application (the character language model), every part of each.
+_CORE = ("00", "01", "02", "03", "04", "05", "10")
+
+#: Suggested routes through the course: (name, description, part numbers).
 PATHS = [
     ("Core workshop",
      "the core: the cell, BPTT, why it fails and the gated fix, then one application",
-     ("00", "01", "02", "03", "04", "05", "10")),
+     tuple(c.number for c in CHAPTERS if c.chapter in _CORE)),
     ("Semester (12-14 weeks, one chapter a week)",
      "every chapter in order, the exercises as homework, A1 and A2 alongside",
      tuple(c.number for c in CHAPTERS)),
 ]  # fmt: skip
 
 
-def table_markdown(link_prefix=""):
-    """The map as a Markdown table; ``link_prefix`` is prepended to notebook file names."""
+def _siblings(c):
+    """``"part 2 of 3"`` for a part of a split chapter, "" for a chapter of one notebook."""
+    parts = parts_of(c.chapter)
+    if len(parts) == 1:
+        return ""
+    return f"part {parts.index(c) + 1} of {len(parts)}"
+
+
+def table_markdown(link_prefix="", exercise_prefix="../exercises/"):
+    """The map as a Markdown table, one row per notebook (a part of a chapter, or a chapter of
+    one part). ``link_prefix`` is prepended to notebook file names, ``exercise_prefix`` to
+    exercise notebook names (from notebooks/: "../exercises/"; from the README: "exercises/").
+    The chapter's exercise notebook is linked on the parts that teach its functions."""
     rows = [
-        "| # | chapter | you will be able to | needs | reading | exercise time | widgets "
-        "| exercise |",
+        "| # | part | you will be able to | needs | reading | exercise time | widgets | exercise |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for c in CHAPTERS:
-        exercise = ", ".join(f"`{name}`" for name in c.exercises) or "—"
+        exercise = "—"
+        if c.exercises:
+            book = exercise_notebook(c.chapter)
+            names = ", ".join(f"`{name}`" for name in c.exercises)
+            exercise = f"[{book.removesuffix('.ipynb')}]({exercise_prefix}{book}): {names}"
         reading, practice = TIMES[c.number]
+        of = _siblings(c)
+        title = f"[{c.title}]({link_prefix}{c.file})" + (f" ({of})" if of else "")
         rows.append(
-            f"| {c.number} | [{c.title}]({link_prefix}{c.file}) | {'; '.join(c.objectives)} "
+            f"| {c.number} | {title} | {'; '.join(c.objectives)} "
             f"| {', '.join(c.prerequisites) or '—'} | {reading} min "
             f"| {f'{practice} min' if practice else '—'} | {c.widgets} | {exercise} |"
         )
     return "\n".join(rows)
+
+
+def _hours(minutes):
+    return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 def paths_markdown():
@@ -193,9 +279,10 @@ def paths_markdown():
     for name, description, numbers in PATHS:
         reading = sum(TIMES[n][0] for n in numbers)
         practice = sum(TIMES[n][1] for n in numbers)
+        chapters = list(dict.fromkeys(part(n).chapter for n in numbers))
         lines.append(
-            f"- **{name}**: {description}. Chapters {', '.join(numbers)} "
-            f"(about {reading // 60} h {reading % 60:02d} min of reading and "
-            f"{practice // 60} h {practice % 60:02d} min of exercises)."
+            f"- **{name}**: {description}. Chapters {', '.join(chapters)}, "
+            f"{len(numbers)} notebooks of one sitting each "
+            f"(about {_hours(reading)} of reading and {_hours(practice)} of exercises)."
         )
     return "\n".join(lines)

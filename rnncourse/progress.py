@@ -2,8 +2,9 @@
 
 Each time an exercise check passes (``check.rnn_step_forward(rnn_step_forward)`` showing a green
 box), the name of the function and the date are written to a small JSON file; nothing is sent
-anywhere. Chapter 0 shows the whole table (:func:`table`), each chapter ends with one line
-(:func:`line`), and :func:`reset` forgets everything.
+anywhere. Chapter 0 shows the whole table (:func:`table`, one row per exercise notebook: a
+chapter split into parts keeps one), each part ends with one line about the functions it
+teaches (:func:`line`), and :func:`reset` forgets everything.
 
 The file is ``.rnncourse/progress.json`` in the course folder (the first folder above the
 notebook that holds ``notebooks/00_welcome.ipynb``), or in your home folder when the course is
@@ -33,7 +34,8 @@ try:
 except ImportError:  # Windows: no lock; the file is still replaced whole
     fcntl = None
 
-from .course_map import CHAPTERS
+from . import course_map
+from .course_map import CHAPTERS, EXERCISE_NOTEBOOKS
 
 ENV = "RNNCOURSE_PROGRESS"
 
@@ -152,13 +154,15 @@ def reset(path=None):
 
 
 def summary(passed=None):
-    """``[(chapter, title, [(function, date or None), ...]), ...]`` for chapters with exercises."""
+    """``[(chapter, title, exercise notebook, [(function, part, date or None), ...]), ...]``:
+    one entry per exercise notebook, in course order, each function with the part that
+    teaches it."""
     passed = load() if passed is None else passed
-    return [
-        (c.number, c.title, [(name, passed.get(name)) for name in c.exercises])
-        for c in CHAPTERS
-        if c.exercises
-    ]
+    rows = []
+    for chapter, (title, book) in EXERCISE_NOTEBOOKS.items():
+        taught = course_map.chapter_exercises(chapter)
+        rows.append((chapter, title, book, [(n, part, passed.get(n)) for n, part in taught]))
+    return rows
 
 
 class _Html:
@@ -177,46 +181,79 @@ def _off_note():
 
 
 def table():
-    """Chapter 0's table: every exercise and whether (and when) its check passed."""
+    """Chapter 0's table: one row per exercise notebook, its functions (each with the part that
+    teaches it) and whether (and when) each check passed."""
     if progress_file() is None:
         return _Html(_off_note(), f"<p>{_off_note()}</p>")
     rows, lines, done, total = [], [], 0, 0
-    for number, title, exercises in summary():
+    for chapter, title, book, exercises in summary():
         marks = []
-        for name, date in exercises:
+        for name, part, date in exercises:
             total += 1
             done += date is not None
-            marks.append(f"{'✓' if date else '·'} {name}" + (f" ({date})" if date else ""))
-        lines.append(f"{number} {title}: " + ", ".join(marks))
+            marks.append(f"{'✓' if date else '·'} {name} ({part}" + (f", {date})" if date else ")"))
+        lines.append(f"{chapter} {title} (exercises/{book}): " + ", ".join(marks))
         cells = "<br>".join(html.escape(m) for m in marks)
-        rows.append(f"<tr><td>{number}</td><td>{html.escape(title)}</td><td>{cells}</td></tr>")
+        rows.append(
+            f"<tr><td>{chapter}</td><td>{html.escape(title)}</td>"
+            f'<td><a href="../exercises/{book}">{html.escape(book)}</a></td>'
+            f"<td>{cells}</td></tr>"
+        )
     head = f"{done} of {total} exercise checks passed."
     markup = (
         f"<p><b>{head}</b> Kept in <code>{html.escape(str(progress_file()))}</code>; "
         "<code>progress.reset()</code> starts over.</p>"
-        "<table><thead><tr><th>#</th><th>chapter</th><th>exercises (✓ passed)</th></tr>"
+        "<table><thead><tr><th>#</th><th>chapter</th><th>exercise notebook</th>"
+        "<th>functions (part that teaches it; ✓ passed)</th></tr>"
         f"</thead><tbody>{''.join(rows)}</tbody></table>"
     )
     return _Html("\n".join([head, *lines]), markup)
 
 
+def _names(numbers):
+    """ "07a" -> "part 07a"; ["07a", "07b"] -> "parts 07a and 07b"."""
+    if len(numbers) == 1:
+        return f"part {numbers[0]}"
+    return f"parts {', '.join(numbers[:-1])} and {numbers[-1]}"
+
+
 def line(chapter):
-    """One line for the end of ``chapter``: its exercise checks passed so far."""
-    match = [c for c in CHAPTERS if c.number == chapter]
-    if not match:
+    """One line for the end of ``chapter`` (a part "07b", or a chapter of one part "00"): the
+    exercise checks of the functions it teaches passed so far."""
+    if not isinstance(chapter, str) or chapter not in {c.number for c in CHAPTERS}:
         numbers = ", ".join(c.number for c in CHAPTERS)
         raise ValueError(
             f"chapter must be one of the course map's numbers ({numbers}), got {chapter!r}"
         )
     if progress_file() is None:
         return _Html(_off_note(), f"<p>{_off_note()}</p>")
-    names = match[0].exercises
-    if not names:
-        text = f"Chapter {chapter} has no exercise notebook."
+    entry = course_map.part(chapter)
+    book = course_map.exercise_notebook(chapter)
+    whole = entry.chapter.lstrip("0") or "0"
+    split = len(course_map.parts_of(entry.chapter)) > 1
+    where = f"Part {chapter}" if split else f"Chapter {chapter}"
+    if book is None:
+        text = f"{where} has no exercise notebook" + (
+            f": chapter {whole} has none." if split else "."
+        )
         return _Html(text, f"<p>{text}</p>")
     passed = load()
+    names = entry.exercises
+    if not names:
+        taught = course_map.chapter_exercises(entry.chapter)
+        teachers = list(dict.fromkeys(part for _, part in taught))
+        done = sum(name in passed for name, _ in taught)
+        text = (
+            f"{where} practises nothing of its own: chapter {whole}'s exercise notebook is "
+            f"exercises/{book}, for the functions taught in {_names(teachers)} "
+            f"({done} of {len(taught)} checks passed)."
+        )
+        return _Html(text, f"<p>{html.escape(text)}</p>")
     done = [n for n in names if n in passed]
     todo = [n for n in names if n not in passed]
-    text = f"Your progress in chapter {chapter}: {len(done)} of {len(names)} exercise checks passed"
+    text = (
+        f"Your progress in {where.lower()} (exercises/{book}): {len(done)} of {len(names)} "
+        "exercise checks passed"
+    )
     text += f"; still to do: {', '.join(todo)}." if todo else ". All done."
     return _Html(text, f"<p>{html.escape(text)}</p>")

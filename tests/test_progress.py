@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from rnncourse import check, progress, rnn
+from rnncourse import check, course_map, progress, rnn
 from rnncourse.course_map import CHAPTERS
 
 
@@ -21,8 +21,8 @@ def store(tmp_path, monkeypatch):
 def test_a_passing_check_is_recorded_and_shown(store):
     assert check.rnn_step_forward(rnn.rnn_step_forward)
     assert "rnn_step_forward" in json.loads(store.read_text())["passed"]
-    assert "1 of 2 exercise checks passed; still to do: rnn_forward." in repr(progress.line("01"))
-    assert "✓ rnn_step_forward" in repr(progress.table())
+    assert "1 of 2 exercise checks passed; still to do: rnn_forward." in repr(progress.line("01b"))
+    assert "✓ rnn_step_forward (01b, " in repr(progress.table())
 
 
 def test_a_failing_check_is_not_recorded(store):
@@ -34,7 +34,7 @@ def test_reset_forgets(store):
     progress.record("rnn_forward")
     assert progress.reset() == 1
     assert progress.load() == {}
-    assert "0 of 2" in repr(progress.line("01"))
+    assert "0 of 2" in repr(progress.line("01b"))
 
 
 def test_nothing_is_written_while_nbgrader_grades(store, monkeypatch):
@@ -72,8 +72,41 @@ def test_a_broken_file_reads_as_empty_and_is_kept_aside(store):
 
 
 def test_unknown_chapter_is_named():
-    with pytest.raises(ValueError, match=r"chapter must be one of .*00, 01.*got '99'"):
+    with pytest.raises(ValueError, match=r"chapter must be one of .*00, 01a, 01b.*got '99'"):
         progress.line("99")
+    with pytest.raises(ValueError, match=r"chapter must be one of .*got '07'"):
+        progress.line("07")  # a split chapter's line is its parts'
+
+
+def test_the_table_has_one_row_per_exercise_notebook(store):
+    """A chapter split into parts keeps one exercise notebook: one row, all its functions."""
+    text = repr(progress.table())
+    rows = text.splitlines()[1:]
+    assert len(rows) == len(course_map.EXERCISE_NOTEBOOKS)
+    assert rows[6] == (
+        "07 Training toolbox (exercises/07_training_toolbox.ipynb): · adam_step (07a), "
+        "· variational_dropout_forward (07b), · variational_dropout_backward (07b)"
+    )
+    total = sum(len(c.exercises) for c in CHAPTERS)
+    assert text.startswith(f"0 of {total} exercise checks passed.")
+
+
+def test_a_part_line_names_its_own_functions_or_says_it_has_none(store):
+    progress.record("adam_step")
+    assert repr(progress.line("07a")) == (
+        "Your progress in part 07a (exercises/07_training_toolbox.ipynb): 1 of 1 exercise "
+        "checks passed. All done."
+    )
+    assert "still to do: variational_dropout_forward, variational_dropout_backward." in repr(
+        progress.line("07b")
+    )
+    assert repr(progress.line("07c")) == (
+        "Part 07c practises nothing of its own: chapter 7's exercise notebook is "
+        "exercises/07_training_toolbox.ipynb, for the functions taught in parts 07a and 07b "
+        "(1 of 3 checks passed)."
+    )
+    assert repr(progress.line("00")) == "Chapter 00 has no exercise notebook."
+    assert repr(progress.line("A1b")) == "Part A1b has no exercise notebook: chapter A1 has none."
 
 
 def test_every_exercise_of_the_map_has_a_checker():

@@ -1,6 +1,6 @@
-"""How long a chapter takes: the course's time model, applied to the notebooks themselves.
+"""How long each notebook takes: the course's time model, applied to the notebooks themselves.
 
-    python tools/estimate_times.py            # print the estimate of every chapter
+    python tools/estimate_times.py            # print the estimate of every notebook (part)
     python tools/estimate_times.py --write    # put the numbers into rnncourse/course_map.py
     python tools/estimate_times.py --check    # exit 1 if the course map's numbers are stale
 
@@ -11,19 +11,26 @@ the course's review: chapter 02 75-90 min, 03 60-80, 07 100-120, on the versions
 d61b7aa; on those versions it gives 72, 83 and 99 min (``--calibrate``), each within 5 min
 of the range, none inside it. The model:
 
-- reading: the words of the Markdown cells at READING_WPM words per minute (technical prose
-  read carefully, with pauses to think), each inline formula as INLINE_MATH_WORDS words and
-  each displayed equation DISPLAY_MATH_MIN minutes (code in the prose counts as words, and an
-  escaped ``\\$`` is a dollar, not a formula);
-- working through the cells: CODE_CELL_MIN per code cell (read it, run it, read what it
-  prints), FIGURE_MIN per figure, WIDGET_MIN per interactive widget a cell returns (explore
-  it; a live training curve a cell displays while it runs is part of that cell), QUIZ_MIN per
-  quiz question;
-- the exercise notebook, separately: EXERCISE_MIN per function to write and WRITTEN_MIN per
-  written answer (the solution regions of solutions/NN_*.ipynb).
+- reading (everything a learner does in the notebook itself): the words of the Markdown
+  cells at READING_WPM words per minute (technical prose read carefully, with pauses to
+  think), each inline formula as INLINE_MATH_WORDS words and each displayed equation
+  DISPLAY_MATH_MIN minutes (code in the prose counts as words, and an escaped ``\\$`` is a
+  dollar, not a formula); and working through the cells: CODE_CELL_MIN per code cell (read
+  it, run it, read what it prints), FIGURE_MIN per figure, WIDGET_MIN per interactive widget
+  a cell returns (explore it; a live training curve a cell displays while it runs is part of
+  that cell), QUIZ_MIN per quiz question;
+- the exercise notebook, separately: EXERCISE_MIN per solution region in a code cell (a
+  function to write) and WRITTEN_MIN per solution region in a Markdown cell (a written
+  answer), read from solutions/NN_*.ipynb.
 
-Estimates are rounded up to 5 minutes. The course map (rnncourse/course_map.py, TIMES) holds
-them, so README, chapter 0 and the navigation show the same numbers; a test runs ``--check``.
+Estimates are rounded up to 5 minutes, per notebook. A chapter longer than an hour of reading
+is split into parts (notebooks 07a, 07b, 07c), so the estimate is one per part; the chapter
+keeps one exercise notebook, whose minutes go to its parts: a function's minutes go to the
+part whose ``exercises`` in the course map name the checker that tests it (the solution's
+``check.NAME(function)`` call), and written answers and functions no checker of the map tests
+go to the chapter's last part with exercises. A part's exercise time is its share, rounded up
+to 5 minutes. The course map (rnncourse/course_map.py, TIMES) holds the numbers, so README,
+chapter 0 and the navigation show the same ones; a test runs ``--check``.
 """
 
 import argparse
@@ -68,7 +75,8 @@ def markdown_parts(source):
 
 
 def reading_parts(path):
-    """The model's inputs for one chapter notebook, and its estimate in minutes (unrounded)."""
+    """The model's inputs for one notebook (a part), and its reading estimate in minutes
+    (unrounded)."""
     nb = json.loads(Path(path).read_text(encoding="utf-8"))
     parts = dict(words=0, inline=0, display=0, code=0, figures=0, widgets=0, quiz=0)
     for cell in nb["cells"]:
@@ -104,28 +112,82 @@ def reading_parts(path):
     return parts, minutes
 
 
-def exercise_minutes(path):
-    """The exercise notebook's time: its functions to write and written answers."""
+def exercise_shares(path, names=()):
+    """``{checker name or None: minutes}`` of one exercise notebook (a solution notebook).
+
+    A code cell's solution regions count EXERCISE_MIN each, under the checker of ``names``
+    whose ``check.NAME(...)`` call passes a function the cell defines; a Markdown cell's
+    count WRITTEN_MIN each. What no checker of ``names`` claims (written answers, a function
+    without a checker in the course map) is under ``None``. Unrounded minutes.
+    """
     if path is None or not Path(path).exists():
-        return 0
+        return {}
     nb = json.loads(Path(path).read_text(encoding="utf-8"))
-    functions = written = 0
-    for cell in nb["cells"]:
-        regions = "".join(cell["source"]).count("### BEGIN SOLUTION")
-        if cell["cell_type"] == "code":
-            functions += regions
-        else:
-            written += regions
-    return _round5(EXERCISE_MIN * functions + WRITTEN_MIN * written) if functions + written else 0
+    sources = ["".join(cell["source"]) for cell in nb["cells"]]
+    checked = {}  # defined function -> the checker that tests it
+    for source in sources:
+        for name, args in re.findall(r"\bcheck\.(\w+)\(([^)]*)\)", source):
+            if name in names:
+                for function in re.findall(r"\w+", args):
+                    checked.setdefault(function, name)
+    shares = {}
+    for cell, source in zip(nb["cells"], sources, strict=True):
+        regions = source.count("### BEGIN SOLUTION")
+        if not regions:
+            continue
+        if cell["cell_type"] != "code":
+            shares[None] = shares.get(None, 0) + WRITTEN_MIN * regions
+            continue
+        owners = [checked[f] for f in re.findall(r"^def (\w+)\(", source, re.M) if f in checked]
+        owner = owners[0] if owners else None
+        shares[owner] = shares.get(owner, 0) + EXERCISE_MIN * regions
+    return shares
+
+
+def exercise_minutes(path):
+    """The whole exercise notebook's time: its functions to write and written answers."""
+    return _round5(sum(exercise_shares(path).values()))
+
+
+def part_exercise_minutes(parts, path):
+    """``{part number: exercise minutes}`` for the parts of one chapter (course map entries, in
+    order) sharing the exercise notebook ``path`` (see the module's docstring)."""
+    names = [name for part in parts for name in part.exercises]
+    shares = exercise_shares(path, names)
+    with_exercises = [part.number for part in parts if part.exercises]
+    rest = with_exercises[-1] if with_exercises else None
+    out = {}
+    for part in parts:
+        minutes = sum(shares.get(name, 0) for name in part.exercises)
+        if part.number == rest:
+            minutes += shares.get(None, 0)
+        out[part.number] = _round5(minutes)
+    return out
+
+
+def solution_of(chapter):
+    """The chapter's solution notebook (solutions/07_*.ipynb), or None when it has none."""
+    return next(iter(sorted((ROOT / "solutions").glob(f"{chapter}_*.ipynb"))), None)
 
 
 def estimates():
-    """``{chapter: (reading minutes, exercise minutes)}`` for every chapter notebook."""
+    """``{part: (reading minutes, exercise minutes)}`` for every notebook in notebooks/.
+
+    A notebook the course map does not list (an old whole chapter, while a split is under
+    way) gets its chapter's whole exercise notebook."""
+    from rnncourse.course_map import CHAPTERS
+
     out = {}
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         number = path.name.split("_")[0]
-        solution = next(iter(sorted((ROOT / "solutions").glob(f"{number}_*.ipynb"))), None)
-        out[number] = (_round5(reading_parts(path)[1]), exercise_minutes(solution))
+        chapter = number.rstrip("abcdefgh")
+        parts = [c for c in CHAPTERS if c.chapter == chapter]
+        solution = solution_of(chapter)
+        if any(c.number == number for c in parts):
+            exercise = part_exercise_minutes(parts, solution)[number]
+        else:
+            exercise = exercise_minutes(solution)
+        out[number] = (_round5(reading_parts(path)[1]), exercise)
     return out
 
 
@@ -140,7 +202,8 @@ def rendered(text, times):
     rows = "".join(f'    "{k}": ({r}, {e}),\n' for k, (r, e) in times.items())
     block = (
         f"{START} (written by tools/estimate_times.py --write; do not edit by hand)\n"
-        "#: Minutes per chapter from the course's time model: (reading, exercise notebook).\n"
+        "#: Minutes per notebook (a part, or a chapter in one part) from the course's time model:\n"
+        "#: (reading, its share of the chapter's exercise notebook).\n"
         f"TIMES = {{\n{rows}}}\n{END}"
     )
     return head + block + tail
