@@ -65,7 +65,7 @@ CHAPTERS = [
              "follow an LSTM step by hand"),
             ("03b",), "cell diagram", ("lstm_step_forward",)),
     Chapter("04b", "LSTM in practice: gates, forget bias, backward", "04b_lstm_in_practice.ipynb",
-            ("read the gates of a trained cell", "initialise the forget bias",
+            ("predict what a gate stuck open or shut does", "initialise the forget bias",
              "count the parameters", "write the backward step"),
             ("04a",), "gate explorer", ("lstm_step_backward", "lstm_forward", "lstm_backward")),
     Chapter("05a", "GRU: two gates and their equations", "05a_gru_equations.ipynb",

@@ -2,10 +2,11 @@
 
 import numpy as np
 import pytest
-from _quote import quote
+from _quote import quote, quote_quiz
 
 from rnncourse import course_map, interop, lstm, rnn
 from rnncourse.activations import sigmoid
+from rnncourse.quiz import load_bank
 from rnncourse.viz.gates import (
     FREEZE_BIAS,
     PATTERNS,
@@ -206,8 +207,9 @@ def test_times_are_in_the_course_map():
         "The [course map](00_welcome.ipynb#Course-map) in chapter 0 gives the reading and "
         "exercise\ntimes of every chapter.",
     )
-    reading, exercise = course_map.TIMES["04"]
-    assert reading > 0 and exercise > 0  # the chapter has an exercise notebook
+    for part in ("04a", "04b"):  # both parts say it; each part has its own times
+        reading, exercise = course_map.TIMES[part]
+        assert reading > 0 and exercise > 0  # each part practises functions of the exercise
 
 
 def test_the_exercise_asks_for_four_functions():
@@ -216,10 +218,28 @@ def test_the_exercise_asks_for_four_functions():
         "write `lstm_step_forward` and\n`lstm_step_backward`, then `lstm_forward` and "
         "`lstm_backward` over a sequence, with a checker\nfor each.",
     )
-    chapter = next(c for c in course_map.CHAPTERS if c.number == "04")
-    assert chapter.exercises == (
-        "lstm_step_forward",
-        "lstm_step_backward",
-        "lstm_forward",
-        "lstm_backward",
-    )
+    quote("04", "its\nfirst function, `lstm_step_forward`, practises this part")
+    quote("04", "`lstm_step_backward`, `lstm_forward` and `lstm_backward` practise this part")
+    parts = {c.number: c.exercises for c in course_map.CHAPTERS if c.chapter == "04"}
+    assert parts == {
+        "04a": ("lstm_step_forward",),
+        "04b": ("lstm_step_backward", "lstm_forward", "lstm_backward"),
+    }
+
+
+def test_quiz_backward_through_the_forget_gate():
+    quote_quiz("04b", "step 3 finds $dc = 0.4243$ (both paths into $c_3$)")
+    quote_quiz("04b", "its forget gate is $f_3 = 0.8907$")
+    quote_quiz("04b", "$dc_2 = dc \\odot f_3 = 0.4243 \\cdot 0.8907 = 0.3779$")
+    quote_quiz("04b", "far more than the $dh_2 = -0.0355$")
+    _, cache = lstm.lstm_forward(X_HAND, np.zeros((1, 1)), np.zeros((1, 1)), HAND)
+    step = cache.steps[2]
+    _, dh_prev, dc_prev, _ = lstm.lstm_step_backward(np.ones((1, 1)), np.zeros((1, 1)), step)
+    o, tau, f = step.o[0, 0], step.tanh_c[0, 0], step.f[0, 0]
+    dc = o * (1 - tau**2)  # dh_3 = 1, dc_3 = 0
+    assert (round(dc, 4), round(f, 4), round(float(dc_prev[0, 0]), 4)) == (0.4243, 0.8907, 0.3779)
+    assert round(float(dh_prev[0, 0]), 4) == -0.0355
+    # the wrong answers: dc itself, dc divided by f, the share the gate drops
+    bank = {q["answer"]: q for q in load_bank("04b") if q["type"] == "number"}
+    wrong = [w["value"] for w in bank[0.3779]["wrong"]]
+    assert wrong == [round(dc, 4), round(dc / f, 4), round(dc * (1 - f), 4)]
