@@ -1,7 +1,7 @@
 """Chapter 02's claims, each quoted from the chapter and recomputed with the package."""
 
 import numpy as np
-from _quote import quote
+from _quote import quote, quote_quiz
 
 from rnncourse import bptt, gradcheck, layers, losses, rnn
 from rnncourse.viz.bptt_stepper import walk_backward
@@ -291,3 +291,17 @@ def test_numerical_gradient_is_a_central_difference_with_h_1e_5():
     g = gradcheck.numerical_gradient(lambda v: float((v**3).sum()), x)
     central = ((x + 1e-5) ** 3 - (x - 1e-5) ** 3) / 2e-5
     assert np.allclose(g, central, rtol=1e-9) and np.array_equal(x, [0.3, -1.2])
+
+
+def test_quiz_numerical_gradient_of_a_4_by_4_matrix_takes_32_calls():
+    quote_quiz("02b", "a $W_{hh}$ of shape $(4, 4)$, as in section 8. How many times does it call")
+    quote_quiz("02b", "so $2 \\cdot 16 = 32$ calls, each a full forward pass")
+    quote("02", "random batch with $N = 2$, $T = 4$, $D = 3$, $H = 4$, $K = 2$")  # W_hh is (4, 4)
+    calls = []
+
+    def loss_fn(_):
+        calls.append(1)
+        return 0.0
+
+    gradcheck.numerical_gradient(loss_fn, np.zeros((4, 4)))
+    assert len(calls) == 32
