@@ -1,10 +1,11 @@
-"""Give every chapter the same last cell: links to the previous and next chapter and the map.
+"""Give every notebook the same last cell: links to the previous and next one and the map.
 
     python tools/update_navigation.py           # add or refresh the navigation cells
     python tools/update_navigation.py --check   # exit 1 if any chapter's cell is stale
 
-The cell is tagged ``course-nav`` and built from :mod:`rnncourse.course_map`, so adding a
-chapter there and running this keeps every link in the course right.
+The cell is tagged ``course-nav`` and built from :mod:`rnncourse.course_map`, one entry per
+notebook: a chapter split into parts links part to part ("Previous: [07a Optimisers]
+(07a_optimisers.ipynb)"), so adding a part there and running this keeps every link right.
 """
 
 import argparse
@@ -20,7 +21,7 @@ TAG = "course-nav"
 
 
 def navigation(index):
-    """The Markdown of the navigation cell for chapter number ``index`` in the map."""
+    """The Markdown of the navigation cell of entry number ``index`` of the map."""
     chapters = course_map.CHAPTERS
     parts = []
     if index > 0:
