@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _quote import quote
+from _quote import quote, quote_quiz
 
 from rnncourse import attention, seq2seq
 from rnncourse.data import dates
@@ -272,3 +272,61 @@ def test_concat_is_the_additive_form_with_blocks_side_by_side():
     params = {"W_q": W_a[:, :H_q].T, "W_k": W_a[:, H_q:].T, "v": v_a}
     scores, _ = attention.additive_score_forward(h_t[None], h_bar[None], params)
     assert np.allclose(scores[0], luong)
+
+
+def test_quiz_numbers_of_the_masking_questions():
+    q = np.array([[1.0, 0.5]])
+    k = np.array([[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]])
+    scores, _ = attention.dot_score_forward(q, k)
+    mask = np.array([[1.0, 1.0, 0.0]])
+    quote_quiz("11a", "What is $\\alpha_1$ after a correct masked softmax (4 decimals)?")
+    assert round(attention.masked_softmax(scores, mask)[0, 0], 4) == 0.6225
+    after = attention.masked_softmax(scores) * mask
+    quote_quiz("11a", "so the row sums to only 0.4935")
+    assert (round(after[0, 0], 4), round(after.sum(), 4)) == (0.3072, 0.4935)
+    times_mask = attention.masked_softmax(scores * mask)
+    quote_quiz("11a", "so $\\alpha_1$ comes out as 0.5065")
+    assert round(times_mask[0, 0], 4) == 0.5065
+    quote_quiz("11a", "(0.1863 on the padding in the chapter's example)")
+    assert round(times_mask[0, 2], 4) == 0.1863
+    quote_quiz("11a", "the chapter's row comes out as `[nan, nan, -inf]`")
+    with np.errstate(invalid="ignore"):
+        row = (scores - np.inf * (1 - mask))[0]
+    assert np.isnan(row[:2]).all() and row[2] == -np.inf
+
+
+def test_quiz_numbers_of_the_weekday_question(maps):
+    quote_quiz("11b", "(0.42 and 0.74 for Bahdanau)")
+    quote_quiz(
+        "11b",
+        "Bahdanau puts 0.29 of the first year digit's weight, 0.42 of the second hyphen's and "
+        "0.74 of the leading zero's on 'Saturday '; Luong 0.84 and 1.00 for the last two",
+    )
+    bahdanau = maps["Bahdanau"].alpha[:, WEEKDAY].sum(axis=1)
+    luong = maps["Luong"].alpha[:, WEEKDAY].sum(axis=1)
+    assert [round(bahdanau[t], 2) for t in (0, 7, 8)] == [0.29, 0.42, 0.74]
+    assert [round(luong[t], 2) for t in (7, 8)] == [0.84, 1.0]
+
+
+def test_quiz_numbers_of_the_held_out_question():
+    quote_quiz("11b", "Every 10th day is held out: training never sees it, in any format")
+    assert dates.HELDOUT_EVERY == 10
+    quote_quiz("11b", "written in any of the 17 formats")
+    quote_quiz("11b", "every training batch draws its formats from all 17")
+    assert len(dates.FORMATS) == 17
+    script = (ROOT / "scripts/train_dates.py").read_text()  # training batches: every format
+    assert 'date_pairs(config["batch_size"], rng, split="train")' in script
+    assert len(set(dates.date_pairs(2000, np.random.default_rng(0)).formats)) == 17
+    quote_quiz("11b", "The test dates lie in the same range, 1950 to 2049")
+    assert (dates.FIRST_DATE.year, dates.LAST_DATE.year) == (1950, 2049)
+    test = dates.random_dates(5000, np.random.default_rng(0), split="test")
+    assert all(dates.FIRST_DATE <= d <= dates.LAST_DATE for d in test)
+
+
+def test_part_11b_summary_of_the_date_task():
+    quote(
+        "11",
+        "The date task writes random days from 1950 to 2049 in 17 formats; every 10th day is held",
+    )
+    assert (dates.FIRST_DATE.year, dates.LAST_DATE.year) == (1950, 2049)
+    assert len(dates.FORMATS) == 17 and dates.HELDOUT_EVERY == 10
