@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from _quote import quote
 
-from rnncourse import gru, interop, lstm, rnn
+from rnncourse import course_map, gru, interop, lstm, rnn
 from rnncourse.viz.gru_gates import FREEZE_BIAS, gru_gate_trace
 
 SMALL = {  # the worked example of section 3, blocks r, z, n
@@ -166,3 +166,10 @@ def test_a_unit_with_z_near_one_keeps_its_value():
     quote("05", "a unit with $z_t \\approx 1$ passes its value (and, in the")
     trace = gru_gate_trace("noise", z_bias=50.0)  # z_bias sets b_xz: z = 1 in float64
     assert np.allclose(trace.h, trace.h0[None], atol=1e-12)
+
+
+def test_each_part_names_the_exercise_functions_it_practises():
+    quote("05", "its\nfirst function, `gru_step_forward` (for both values of `reset_after`)")
+    quote("05", "`gru_step_backward` practises this part; `gru_step_forward` practises")
+    parts = {c.number: c.exercises for c in course_map.CHAPTERS if c.chapter == "05"}
+    assert parts == {"05a": ("gru_step_forward",), "05b": ("gru_step_backward",)}
