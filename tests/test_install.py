@@ -4,7 +4,7 @@ The fresh-venv tests build the wheel, install it with pip (its dependencies come
 package index, as for a learner; pip's cache makes the second run quick) into a new venv of
 the oldest supported Python and of the newest one on the machine, check that no Jupyter came
 with it, add only ipykernel and nbclient, and run two chapters through nbclient from a folder
-outside the repository: chapter 01 (the core, plotly and ipywidgets widgets) and chapter 12
+outside the repository: part 01b (the core, plotly and ipywidgets widgets) and part 12a
 (reads the PyTorch reference numbers from the package's data). Each prints its timings.
 """
 
@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnncourse import framework_reference
+from rnncourse import course_map, framework_reference
 from rnncourse.framework_reference import reference_file, reference_names
 
 try:
@@ -32,12 +32,13 @@ except ModuleNotFoundError:  # Python 3.10
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-CHAPTERS = ["01_sequences_and_the_rnn_cell", "12_numpy_to_frameworks"]
+#: Part 01b (the hidden-state explorer) and part 12a (PyTorch's stored numbers), by the map.
+CHAPTERS = [course_map.part(n).file.removesuffix(".ipynb") for n in ("01b", "12a")]
 #: What must not come with `pip install rnncourse`: Jupyter's servers and front ends, grading,
 #: browsers, torch. (ipykernel and nbclient are added afterwards, on purpose.)
 NOT_INSTALLED = ["jupyterlab", "notebook", "jupyter_server", "nbgrader", "playwright", "torch"]
 #: stderr a chapter may print with the newest releases, each with why it is not a failure yet.
-#: (none today: chapter 01 takes the real part of its triangular matrix's eigenvalues, which
+#: (none today: part 01b takes the real part of its triangular matrix's eigenvalues, which
 #: numpy 2.5's np.linalg.eig returns as complex numbers)
 KNOWN_STDERR = {}
 
@@ -247,7 +248,9 @@ def _fresh_venv_runs_chapters(version, wheel, tmp):
         known = [t for t in entry["stderr"] if name in KNOWN_STDERR and KNOWN_STDERR[name] in t]
         assert [t for t in entry["stderr"] if t not in known] == [], (name, entry["stderr"])
         entry["note"] = " (known warning: see KNOWN_STDERR)" if known else ""
-    chapters = ", ".join(f"{n[:2]} {e['seconds']:.1f} s{e['note']}" for n, e in report.items())
+    chapters = ", ".join(
+        f"{n.split('_')[0]} {e['seconds']:.1f} s{e['note']}" for n, e in report.items()
+    )
     steps = ", ".join(f"{label} {t:.1f} s" for label, t in times.items())
     return f"Python {version[0]}.{version[1]}: {steps} (chapters: {chapters})"
 

@@ -51,8 +51,8 @@ def test_chapters_in_course_order():
     names = [p.name for p in site.chapters()]
     numbers = [n.split("_")[0] for n in names]
     assert names == sorted(names) and numbers[0] == "00"
-    digits = [n for n in numbers if n.isdigit()]
-    assert numbers == digits + [n for n in numbers if not n.isdigit()]  # 00..12, then A1, A2
+    digits = [n for n in numbers if n[0].isdigit()]  # 00, 01a, 01b, ..., 12b
+    assert numbers == digits + [n for n in numbers if not n[0].isdigit()]  # then A1a, ..., A2
     entries = [
         {"number": n.split("_")[0], "title": f"T{k}", "page": n.replace(".ipynb", ".html")}
         for k, n in enumerate(names)

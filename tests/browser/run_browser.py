@@ -1,7 +1,10 @@
 """Run every chapter in a real browser, the way a learner meets it (``make test-browser``).
 
     .venv/bin/python tests/browser/run_browser.py            # every notebooks/*.ipynb
-    .venv/bin/python tests/browser/run_browser.py --only 01 04
+    .venv/bin/python tests/browser/run_browser.py --only 01 04b   # chapter 01's parts, part 04b
+
+Every notebook is one part of a chapter (07a, 07b, ...) or a chapter of one part (00), and each
+is opened, run and checked on its own, with its own quiz and screenshot (``07b_....png``).
 
 A private JupyterLab (see ``lab_server.py``) serves a temporary copy of ``notebooks/`` with its
 outputs cleared; headless Chromium (Debian's ``/usr/bin/chromium``, driven by Playwright) opens
@@ -59,9 +62,10 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 VIEWPORT = {"width": 1400, "height": 1000}
-#: Chapters run in JupyterLab's dark theme (their screenshots end in -dark.png): the ones whose
-#: explorers, diagrams and HTML boxes have colours of their own.
-DARK_CHAPTERS = ("02", "03", "04", "05", "11")
+#: Parts run in JupyterLab's dark theme (their screenshots end in -dark.png): the ones whose
+#: explorers, diagrams and HTML boxes have colours of their own (02b's BPTT stepper, 03b's
+#: gradient-flow explorer, 04b's gate explorer, 05b's GRU gate trace, 11b's attention map).
+DARK_CHAPTERS = ("02b", "03b", "04b", "05b", "11b")
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 STDERR = "application/vnd.jupyter.stderr"
@@ -327,7 +331,7 @@ def run_notebook(context, lab, rel, expected, timeout, screenshot=None, axe=None
             for problem in problems:
                 report.fail(("dark theme: " if dark else "") + problem)
             report.notes.append(note + (" (dark theme)" if dark else ""))
-        is_chapter = re.fullmatch(r"[0-9A-Z][0-9]", chapter) is not None  # not the self-check
+        is_chapter = re.fullmatch(r"[0-9A-Z][0-9][a-h]?", chapter) is not None  # not self_check
         problems, note = quiz_check.check_quiz(page, chapter) if is_chapter else ([], "")
         for problem in problems:
             report.fail(problem)

@@ -69,11 +69,11 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 PREFIX = "rnnc_"
 INSTRUCTOR = PREFIX + "teacher"
-#: Student account -> how much of chapter 1's assignment they answer, and the chapter they open.
+#: Student account -> how much of chapter 1's assignment they answer, and the part they open.
 STUDENTS = {
-    PREFIX + "full": ("full", "01"),
-    PREFIX + "part": ("part", "04"),
-    PREFIX + "none": ("none", "10"),
+    PREFIX + "full": ("full", "01b"),  # the parts with the explorers: 01b hidden states,
+    PREFIX + "part": ("part", "04b"),  # 04b the gate explorer,
+    PREFIX + "none": ("none", "10b"),  # 10b the temperature sampler
 }
 ASSIGNMENT = "01_sequences_and_the_rnn_cell"
 COURSE = "rnncourse"
