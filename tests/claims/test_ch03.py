@@ -4,7 +4,7 @@ from functools import cache
 
 import numpy as np
 import pytest
-from _quote import quote
+from _quote import quote, quote_quiz
 
 from rnncourse import bptt, clipping, gradients, gru, lstm, rnn
 from rnncourse.viz.gradient_flow import gradient_flow
@@ -14,11 +14,13 @@ RADII = (0.5, 0.9, 1.0, 1.1, 1.5, 2.0)
 
 @cache
 def _chapter_draws():
-    """The chapter's random draws, in the order its cells make them (rng = setup(seed=0))."""
-    rng = np.random.default_rng(0)
+    """The chapter's random draws, in the order its cells make them: each part starts with
+    rng = setup(seed=0), part 3a draws in sections 3 and 4, part 3b in sections 5 and 6."""
+    rng = np.random.default_rng(0)  # part 3a
     x3 = rng.standard_normal((1, 6, 3))
     params3 = gradients.make_params("rnn", 3, 4, rng, rho=1.2, recurrent="xavier_normal")
     W_rand = rng.standard_normal((6, 6)) / np.sqrt(6)
+    rng = np.random.default_rng(0)  # part 3b
     x5 = rng.standard_normal((1, 50, 8))
     x6 = rng.standard_normal((1, 100, 8))
     return x3, params3, W_rand, x5, x6
@@ -215,7 +217,7 @@ def test_section_5_tanh_and_sigmoid():
         "Every curve vanishes, the steepest of all: even the largest\n  bound, $0.25\\, "
         "\\sigma_{\\max}$ for $\\rho = 2$ with the random normal matrix, is below 1.",
     )
-    quote("03", "here the non-normal matrix even fades\nfaster.")
+    quote("03", "here, with tanh, the non-normal matrix\neven fades faster.")
     first, sigma = _section5()
     for matrix in ("orthogonal", "random normal"):
         tanh, sig = first[matrix, "tanh"], first[matrix, "sigmoid"]
@@ -224,8 +226,20 @@ def test_section_5_tanh_and_sigmoid():
             np.all(sig < 1e-15) and np.all(sig < tanh) and np.all(sig < first[matrix, "identity"])
         )
     assert 0.25 * sigma["random normal"].max() < 1
-    for activation in ("tanh", "sigmoid"):
-        assert np.all(first["random normal", activation] < first["orthogonal", activation])
+    assert np.all(first["random normal", "tanh"] < first["orthogonal", "tanh"])
+
+
+def test_quiz_tanh_gradients_of_the_random_normal_matrices_still_vanish():
+    quote_quiz(
+        "03b",
+        "In section 5 the random normal matrices with $\\rho$ from 0.9 to 1.5 have "
+        "$\\sigma_{\\max}$ from 1.48 to 2.47, and with tanh their gradients still vanish "
+        "($1.2 \\cdot 10^{-4}$ left at $t = 1$ for $\\rho = 1.5$)",
+    )
+    first, sigma = _section5()
+    assert [round(s, 2) for s in sigma["random normal"][[1, 4]]] == [1.48, 2.47]
+    assert np.all(first["random normal", "tanh"][1:5] < 1)
+    assert f"{first['random normal', 'tanh'][4]:.1e}" == "1.2e-04"
 
 
 def _counterexample():
@@ -238,7 +252,7 @@ def _counterexample():
 def test_non_normal_tanh_counterexample():
     quote(
         "03",
-        "Section 5 ends with a tanh RNN whose $W_{hh}$ has $\\rho = 0.47$ and whose\ngradient "
+        "(part 3b) ends with a tanh RNN whose $W_{hh}$ has $\\rho = 0.47$ and whose\ngradient "
         "still grows by a factor of 1.2 per step.",
     )
     quote(
