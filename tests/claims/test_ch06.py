@@ -220,8 +220,18 @@ def test_times_are_in_the_course_map():
         "The [course map](00_welcome.ipynb#Course-map) in chapter 0 gives the reading and "
         "exercise\ntimes of every chapter.",
     )
-    reading, exercise = course_map.TIMES["06"]
-    assert reading > 0 and exercise > 0  # the chapter has an exercise notebook
+    for part in ("06a", "06b"):  # both parts say it; each part has its own times
+        reading, exercise = course_map.TIMES[part]
+        assert reading > 0 and exercise > 0  # each part practises a function of the exercise
+
+
+def test_each_part_names_the_exercise_function_it_practises():
+    quote(
+        "06", "its first function, `bidirectional_forward` on top of `rnn.rnn_forward`,\npractises"
+    )
+    quote("06", "The count, `lstm_param_count`, practises this part")
+    parts = {c.number: c.exercises for c in course_map.CHAPTERS if c.chapter == "06"}
+    assert parts == {"06a": ("bidirectional_forward",), "06b": ("lstm_param_count",)}
 
 
 def test_L_counts_layers_here_not_the_loss():
