@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 import pytest
-from _quote import ROOT, quote
+from _quote import ROOT, quote, quote_quiz
 
 from rnncourse import check, course_map, deep, interop, lstm, notation, rnn
 from rnncourse.activations import sigmoid
@@ -34,10 +34,13 @@ def test_times_and_exercise_are_in_the_course_map():
         "The [course map](00_welcome.ipynb#Course-map) in chapter 0 gives the reading and "
         "exercise\ntimes of every chapter.",
     )
-    chapter = next(c for c in course_map.CHAPTERS if c.number == "12")
-    assert course_map.TIMES["12"][1] > 0 and chapter.exercises == ("params_from_state_dict",)
+    assert course_map.TIMES["12a"][0] > 0
+    chapter = next(c for c in course_map.CHAPTERS if c.number == "12b")
+    assert course_map.TIMES["12b"][1] > 0 and chapter.exercises == ("params_from_state_dict",)
     quote("12", "write\n`params_from_state_dict`, which reads one layer and direction of a PyTorch")
-    assert (ROOT / "exercises" / chapter.file).exists() and callable(check.params_from_state_dict)
+    exercise = ROOT / "exercises" / "12_numpy_to_frameworks.ipynb"
+    assert exercise.exists() and callable(check.params_from_state_dict)
+    assert "check.params_from_state_dict(" in exercise.read_text()
     assert "layer=0, direction=0" in str(inspect.signature(interop.params_from_state_dict))
 
 
@@ -244,3 +247,49 @@ def test_timings_are_the_readmes():
     assert "page fault per 4 kB" in readme
     quote("12", "in float64 the LSTM is about even")
     assert "| LSTM | **0.65-0.66x** (10.4 ms) | 1.02-1.04x" in readme
+
+
+def test_quiz_numbers_of_the_bias_count():
+    quote_quiz("12a", "`nn.LSTM(4, 6, num_layers=2, bidirectional=True)` holds 1536 numbers")
+    quote_quiz("12a", "a second bias of $4H = 24$ numbers")
+    quote_quiz("12a", "96 numbers that add nothing")
+    quote_quiz("12a", "(the course holds 1440)")
+    ref = _stored("lstm_2layer_bidirectional")
+    torch_count = sum(v.size for v in ref.state_dict.values())
+    layers = interop.layer_params_from_state_dict(ref.state_dict, "lstm", 2, True)
+    ours = sum(v.size for layer in layers for direction in layer for v in direction.values())
+    H = ref.state_dict["weight_hh_l0"].shape[1]
+    assert (H, 4 * H) == (6, 24)
+    assert (torch_count, ours, torch_count - ours) == (1536, 1440, 96)
+
+
+def test_quiz_numbers_of_the_packed_data():
+    quote_quiz("12b", "Section 5's batch has lengths $(2, 5, 3)$, padded to $T = 5$, with $D = 2$")
+    quote_quiz("12b", "$\\sum_n \\text{length}_n = 2 + 5 + 3 = 10$ rows of $D = 2$")
+    quote_quiz("12b", "(`batch_sizes` is $(3, 3, 2, 1, 1)$)")
+    quote_quiz("12b", "That is $N T = 15$ rows, the padding included.")
+    lengths = np.array([2, 5, 3])
+    batch_sizes = [int(np.sum(lengths > t)) for t in range(lengths.max())]
+    x = np.zeros((3, 5, 2))
+    data = np.concatenate([x[:size, t] for t, size in enumerate(batch_sizes)])
+    assert batch_sizes == [3, 3, 2, 1, 1] and data.shape == (10, 2) and 3 * 5 == 15
+
+
+def test_quiz_numbers_of_the_product_count():
+    quote_quiz("12b", "An LSTM reads $T = 50$ steps.")
+    quote_quiz("12b", "only $h_{t-1} W_h$ is left inside it: $1 + T = 51$")
+    quote_quiz("12b", "one product per gate and input: $8T$")
+    quote_quiz("12b", "at every step, $2T$")
+    T = 50
+    assert (1 + T, 2 * len(lstm.GATES) * T, 2 * T) == (51, 400, 100)
+
+
+def test_quiz_key_of_the_second_layers_backward_direction():
+    quote_quiz("12b", "so the second layer is `l1`")
+    layers = deep.init_stacked_params("gru", D=4, H=6, L=2, rng=np.random.default_rng(0),
+                                      bidirectional=True)  # fmt: skip
+    sd = interop.state_dict_from_layer_params(layers, "gru", bidirectional=True)
+    assert sd["weight_hh_l1_reverse"].shape == (18, 6)  # (3H, H)
+    assert sd["weight_ih_l1_reverse"].shape == (18, 12)  # reads the 2H outputs below
+    assert not any("_l2" in key for key in sd)
+    np.testing.assert_array_equal(sd["weight_hh_l1_reverse"], layers[1][1]["W_h"].T)
