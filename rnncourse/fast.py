@@ -495,15 +495,19 @@ def cell_forward(cell, x, state0, params, **options):
     return h, _final_state(cell, cache), (cell, cache)
 
 
-def cell_backward(cell_and_cache, dh):
-    """Gradients for :func:`cell_forward`: dh (N, T, H) -> dx (N, T, D), dstate0, grads."""
+def cell_backward(cell_and_cache, dh, need_dx=True):
+    """Gradients for :func:`cell_forward`: dh (N, T, H) -> dx (N, T, D), dstate0, grads.
+
+    With ``need_dx=False`` the product for dx is skipped and dx is None (the inputs of a
+    model are data, or one-hot symbols: nothing to train there)."""
     cell, cache = cell_and_cache
     require_float_array("dh", dh)
     T, H, N = cache.Hs.shape[0] - 1, cache.Hs.shape[1], cache.Hs.shape[2]
     require_shape("dh", dh, (N, T, H), "(N, T, H)", "(the shape of h)")
     dH = np.ascontiguousarray(dh.transpose(1, 2, 0))  # (N, T, H) -> (T, H, N)
-    dX, dstate0, grads = _run_backward(cell, dH, cache, need_dx=True)
-    return dX.transpose(2, 0, 1), dstate0, grads  # (T, D, N) -> (N, T, D)
+    dX, dstate0, grads = _run_backward(cell, dH, cache, need_dx)
+    dx = None if dX is None else dX.transpose(2, 0, 1)  # (T, D, N) -> (N, T, D)
+    return dx, dstate0, grads
 
 
 def _check_targets(loss, y, N, T, K):

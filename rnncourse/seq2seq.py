@@ -656,3 +656,73 @@ def load_model(path):
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{path} does not hold a consistent model: {exc}") from exc
     return model, extras
+
+
+# ---------------------------------------------------------------- training with train.train
+
+
+class TeacherForcing:
+    """A :class:`Seq2Seq` as :func:`rnncourse.train.train` trains it, with teacher forcing.
+
+    ``train.train`` takes any object with ``params`` and ``loss_and_grads(x, y, state,
+    mask)``; for a sequence-to-sequence model these are:
+
+    - x: source symbol indices, (N, S), right-padded
+    - y: target symbol indices, (N, T); the decoder's inputs are made from them
+      (:func:`teacher_forcing_inputs`)
+    - state: unused (every batch starts from its own encoder); ``None`` is returned
+    - mask: the source mask (N, S), or a pair ``(src_mask, tgt_mask)`` when the targets are
+      padded too, or None
+
+    ``fast=True`` (the default) computes the loss and gradients on the training path,
+    :func:`rnncourse.fast_seq2seq.seq2seq_loss`; ``fast=False`` with :func:`seq2seq_loss`,
+    one step function after another. Both give the same numbers (tests/test_fast_attention.py).
+    """
+
+    def __init__(self, model, fast=True):
+        self.model = check_model(model)
+        self.params = model.params  # the same dict: the optimiser's updates reach the model
+        self.fast = bool(fast)
+
+    def loss_and_grads(self, x, y, state=None, mask=None):
+        src_mask, tgt_mask = mask if isinstance(mask, tuple) else (mask, None)
+        if self.fast:
+            from . import fast_seq2seq  # imported here: fast_seq2seq builds on this module
+
+            return (*fast_seq2seq.seq2seq_loss(self.model, x, src_mask, y, tgt_mask), None)
+        return (*seq2seq_loss(self.model, x, src_mask, y, tgt_mask), None)
+
+
+class DecayingLR:
+    """An optimiser whose learning rate is constant for the first half of ``steps`` steps,
+    then falls geometrically to ``lr_final`` at the last step.
+
+    It wraps an optimiser of :mod:`rnncourse.optim` (whose ``lr`` it sets before each step),
+    and :func:`rnncourse.train.train` uses it as any optimiser: ``step(params, grads)``.
+    """
+
+    def __init__(self, optimizer, steps, lr_final):
+        self.optimizer = optimizer
+        self.steps = require_positive_int("steps", steps)
+        if not 0 < lr_final <= optimizer.lr:
+            raise ValueError(
+                f"lr_final must be in (0, lr] = (0, {optimizer.lr:g}], but got {lr_final!r}."
+            )
+        self.lr_start, self.lr_final, self.count = optimizer.lr, lr_final, 0
+
+    @property
+    def lr(self):
+        return self.optimizer.lr
+
+    def lr_at(self, step):
+        """The learning rate of step ``step`` (counted from 0)."""
+        half = self.steps // 2
+        if step < half:
+            return self.lr_start
+        fraction = min((step - half) / max(self.steps - 1 - half, 1), 1.0)
+        return self.lr_start * (self.lr_final / self.lr_start) ** fraction
+
+    def step(self, params, grads):
+        self.optimizer.lr = self.lr_at(self.count)
+        self.count += 1
+        self.optimizer.step(params, grads)
