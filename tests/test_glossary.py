@@ -6,31 +6,19 @@ import sys
 
 import pytest
 
-from rnncourse import glossary
+from rnncourse import course_map, glossary
 from rnncourse.glossary import CHAPTERS, TERMS, Term, search
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
-#: The chapter files of the course, as the course plan names them.
-COURSE_FILES = [
-    "00_welcome.ipynb",
-    "01_sequences_and_the_rnn_cell.ipynb",
-    "02_bptt_step_by_step.ipynb",
-    "03_vanishing_and_exploding_gradients.ipynb",
-    "04_lstm.ipynb",
-    "05_gru.ipynb",
-    "06_deep_and_bidirectional.ipynb",
-    "07_training_toolbox.ipynb",
-    "08_long_range_tasks.ipynb",
-    "09_time_series.ipynb",
-    "10_char_language_model.ipynb",
-    "11_attention.ipynb",
-    "12_numpy_to_frameworks.ipynb",
-]
+#: The course's chapter notebooks, one per part, as the course map names them (not the
+#: appendices: A1 and A2 teach no term).
+COURSE_FILES = [c.file for c in course_map.CHAPTERS if c.chapter[0].isdigit()]
 
 
-def test_chapters_are_the_course_files():
+def test_chapters_are_the_course_files_with_the_maps_titles():
     assert list(CHAPTERS) == COURSE_FILES
+    assert all(CHAPTERS[c.file] == c.title for c in course_map.CHAPTERS if c.file in CHAPTERS)
 
 
 def test_every_chapter_link_names_a_course_file():
@@ -39,6 +27,11 @@ def test_every_chapter_link_names_a_course_file():
     links = re.findall(r"\]\(([^)]+)\)", glossary.table_markdown())
     assert len(links) == len(TERMS)
     assert set(links) <= set(COURSE_FILES)
+
+
+def test_terms_are_in_course_order_of_their_parts():
+    order = [COURSE_FILES.index(t.chapter) for t in TERMS]
+    assert order == sorted(order)
 
 
 def test_no_duplicate_english_terms():
@@ -143,7 +136,9 @@ def test_search_on_a_given_list_and_bad_input():
 
 
 def test_chapter_label():
-    assert glossary.chapter_label("04_lstm.ipynb") == "04 LSTM"
+    assert glossary.chapter_label("00_welcome.ipynb") == "00 Welcome"
+    part = course_map.part("05a")
+    assert glossary.chapter_label(part.file) == f"05a {part.title}"
     with pytest.raises(ValueError, match="CHAPTERS"):
         glossary.chapter_label("99_nothing.ipynb")
 
@@ -155,7 +150,8 @@ def test_table_markdown_has_one_row_per_entry():
     assert lines[0] == "| English | 中文 | definition | chapter |"
     assert len(lines) == 2 + len(few)
     assert all(line.count("|") == 5 for line in lines)
-    assert "[04 LSTM](04_lstm.ipynb)" in table
+    lstm = course_map.part("04a")
+    assert f"[04a {lstm.title}]({lstm.file})" in table
 
 
 def test_table_html_escapes_and_formats_code():
