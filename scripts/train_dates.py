@@ -1,6 +1,6 @@
 """Train the stored models of chapter 11 (attention) and save them in rnncourse/weights/.
 
-    python scripts/train_dates.py                           # everything (about 9 min, 1 core)
+    python scripts/train_dates.py                           # everything (minutes, 1 core)
     python scripts/train_dates.py --only dates_luong        # one file
     python scripts/train_dates.py --tiny --out /tmp/tiny    # a few seconds: a smoke test
 
@@ -10,9 +10,11 @@ Four files, each made by its own function below:
   (:mod:`rnncourse.data.dates`) with Bahdanau attention, Luong attention and no attention.
   Each is an encoder-decoder of :mod:`rnncourse.seq2seq` (bidirectional GRU encoder, GRU
   decoder) trained with teacher forcing on freshly generated dates (training days only; every
-  batch is new data), Adam and gradient clipping by global norm. It is then scored by greedy
-  decoding on held-out dates, days never used in training: the exact-match accuracy (all 10
-  characters right), and the same split by format and by source length. The .npz holds the
+  batch is new data), Adam and gradient clipping by global norm, by the course's one training
+  loop, :func:`rnncourse.train.train`, on the fast path (:mod:`rnncourse.fast_seq2seq`). It
+  is then scored by greedy decoding on held-out dates, days never used in training: the
+  exact-match accuracy (all 10 characters right), and the same split by format and by source
+  length. The .npz holds the
   params, the config, both vocabularies, these numbers, the loss curve and this command.
 - ``copy_bottleneck.npz``: numbers only. Two models, with and without attention, learn to
   copy strings of 2 to 24 random digits, with the same sizes and the same number of steps;
@@ -29,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rnncourse import clipping, optim, seq2seq
+from rnncourse import optim, seq2seq, train
 from rnncourse.data import dates
 
 #: The date translators: file name -> attention variant.
@@ -66,38 +68,43 @@ TINY_COPY = TINY | {"min_len": 2, "max_len": 6, "eval_per_length": 5}
 
 def learning_rate(config, step):
     """Constant for the first half, then down geometrically to lr_final at the last step."""
-    half = config["steps"] // 2
-    if step < half:
-        return config["lr"]
-    fraction = (step - half) / max(config["steps"] - 1 - half, 1)
-    return config["lr"] * (config["lr_final"] / config["lr"]) ** fraction
+    return _schedule(config).lr_at(step)
 
 
-def fit(model, config, make_batch, rng, label, log_every, out):
-    """Adam with clipping on batches from ``make_batch(rng) -> (src, src_mask, targets,
-    tgt_mask)``; returns the loss curve (steps, mean loss since the last entry)."""
-    opt = optim.Adam(config["lr"])
-    curve_steps, curve_losses, recent = [], [], []
-    start = time.perf_counter()
-    for step in range(config["steps"]):
-        src, src_mask, targets, tgt_mask = make_batch(rng)
-        loss, grads = seq2seq.seq2seq_loss(model, src, src_mask, targets, tgt_mask)
-        grads, _ = clipping.clip_by_global_norm(grads, config["max_norm"])
-        opt.lr = learning_rate(config, step)
-        opt.step(model.params, grads)
-        recent.append(loss)
-        if (step + 1) % log_every == 0 or step + 1 == config["steps"]:
-            curve_steps.append(step + 1)
-            curve_losses.append(float(np.mean(recent)))
-            recent = []
-            elapsed = time.perf_counter() - start
+def _schedule(config):
+    return seq2seq.DecayingLR(optim.Adam(config["lr"]), config["steps"], config["lr_final"])
+
+
+def fit(model, config, batch_source, rng, label, log_every, out):
+    """Train ``model`` with :func:`rnncourse.train.train` on batches from ``batch_source
+    (batch_size, rng) -> (src, targets, masks)``: Adam with the learning rate of
+    :func:`learning_rate`, clipping by global norm. Returns the loss curve (steps, mean loss
+    since the last entry)."""
+    start, recent = time.perf_counter(), []
+
+    def log(step):  # train() calls it after every step
+        recent.append(step.loss)
+        if step.step % log_every == 0 or step.step == config["steps"]:
             print(
-                f"{label:18s} step {step + 1:5d}  loss {curve_losses[-1]:.4f}  "
-                f"lr {opt.lr:.1e}  {elapsed:6.1f} s",
+                f"{label:18s} step {step.step:5d}  loss {np.mean(recent):.4f}  "
+                f"lr {learning_rate(config, step.step - 1):.1e}  "
+                f"{time.perf_counter() - start:6.1f} s",
                 file=out,
                 flush=True,
             )
-    return np.array(curve_steps), np.array(curve_losses)
+            recent.clear()
+
+    history = train.train(
+        seq2seq.TeacherForcing(model), batch_source, None, _schedule(config),
+        steps=config["steps"], batch_size=config["batch_size"], max_norm=config["max_norm"],
+        rng=rng, callback=log,
+    )  # fmt: skip
+    ends = list(range(log_every, config["steps"] + 1, log_every))
+    if config["steps"] % log_every:
+        ends.append(config["steps"])
+    starts = [0, *ends[:-1]]
+    means = [np.mean(history.loss[a:b]) for a, b in zip(starts, ends, strict=True)]
+    return np.array(ends), np.array(means)
 
 
 def new_model(config, attention, D, K, start, rng):
@@ -108,15 +115,6 @@ def new_model(config, attention, D, K, start, rng):
 
 
 # ---------------------------------------------------------------- the date translators
-
-
-def date_batch(config):
-    def make(rng):
-        pairs = dates.date_pairs(config["batch_size"], rng, split="train")
-        src, src_mask, targets = dates.encode_pairs(pairs)
-        return src, src_mask, targets, None  # every target has 10 characters: no padding
-
-    return make
 
 
 def evaluate_dates(date_model, config):
@@ -149,7 +147,7 @@ def train_date_model(name, config, out_path, command, log_every=100, out=sys.std
         dates.TARGET_VOCAB.index["<s>"], rng,
     )  # fmt: skip
     start = time.perf_counter()
-    curve = fit(model, config, date_batch(config), rng, name, log_every, out)
+    curve = fit(model, config, dates.batch_source("train"), rng, name, log_every, out)
     seconds = time.perf_counter() - start
     date_model = dates.DateModel(model, dates.SOURCE_VOCAB, dates.TARGET_VOCAB, {})
     metrics = evaluate_dates(date_model, config)
@@ -210,8 +208,11 @@ def copy_experiment(config, out_path, command, log_every=100, out=sys.stdout):
         rng = np.random.default_rng(config["seed"])
         model = new_model(config, attention, COPY_D, COPY_K, 1, rng)
 
-        def make(rng):
-            return copy_batch(rng, config["batch_size"], config["min_len"], config["max_len"])
+        def make(batch_size, rng):  # a batch source: new strings at every step
+            src, src_mask, targets, tgt_mask = copy_batch(
+                rng, batch_size, config["min_len"], config["max_len"]
+            )
+            return src, targets, (src_mask, tgt_mask)
 
         curve = fit(model, config, make, rng, f"copy {attention}", log_every, out)
         eval_rng = np.random.default_rng(config["seed"] + 1000)
