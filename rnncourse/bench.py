@@ -22,6 +22,11 @@ Sections (``--only`` takes a comma-separated list of their names):
 - ``widgets``: the median time each widget takes to react to a change of one of its
   controls, at the notebooks' settings.
 - ``notebooks``: how long each notebook of notebooks/ and solutions/ takes to execute.
+- ``live``: time-to-result of every headline result a chapter trains live (issue 16): the
+  date translators of chapter 11 (Bahdanau, Luong, no attention), chapter 8's RNN, LSTM and
+  GRU on the adding problem, chapter 10's character model to its full run's quality and
+  chapter 9's forecasters. Each row: seconds, the quality reached, the goal, and whether it
+  is met (``goal_met``).
 
 A training step is everything: forward, softmax cross-entropy, BPTT, clipping and the
 optimiser's update. Speed is in characters per second: batch size times T over the step's
@@ -50,7 +55,7 @@ import numpy as np
 
 from . import charlm, clipping, deep, fast, optim, train
 
-SECTIONS = ("classic", "course", "parts", "memory", "widgets", "notebooks")
+SECTIONS = ("classic", "course", "parts", "memory", "widgets", "notebooks", "live")
 CELLS = ("rnn", "lstm", "gru")
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -713,6 +718,120 @@ def bench_notebooks(root=None, timeout=600):
     return rows
 
 
+# ---------------------------------------------------------------- live: time-to-result
+
+
+def _timed(f):
+    start = time.perf_counter()
+    out = f()
+    return out, time.perf_counter() - start
+
+
+def _live_dates(attention, tiny):
+    """Chapter 11: a date translator trained from scratch (``dates.train_live``)."""
+    name = {"bahdanau": "11 Bahdanau attention", "luong": "11 Luong attention",
+            "none": "11 no attention"}[attention]  # fmt: skip
+    goal = "held-out exact match >= 99% in <= 60 s" if attention != "none" else "<= 60 s"
+    try:
+        from .data import dates
+
+        train_live = dates.train_live
+    except (ImportError, AttributeError) as err:
+        return {"name": name, "seconds": None, "quality": None, "goal": goal,
+                "goal_met": False, "skipped": f"not available ({err})"}  # fmt: skip
+    options = {"steps": 2, "eval_size": 4} if tiny else {}
+    run = train_live(attention, **options)
+    seconds = run.seconds + run.eval_seconds  # training, then scoring the held-out dates
+    met = seconds <= 60 and (attention == "none" or run.accuracy >= 0.99)
+    return {
+        "name": name, "seconds": seconds, "quality": {"exact_match": run.accuracy},
+        "goal": goal, "goal_met": bool(met),
+        "detail": f"{len(run.history.loss)} steps; {run.seconds:.1f} s training, "
+        f"{run.eval_seconds:.1f} s scoring",
+    }  # fmt: skip
+
+
+def _live_long_range(tiny):
+    """Chapter 8: the RNN, the LSTM and the GRU on the adding problem, one after the other."""
+    from . import long_range
+
+    options = {"T": 6, "steps": 3, "H": 4} if tiny else {}
+    runs, seconds = _timed(lambda: long_range.compare_live(**options))
+    final = {name: run.history.evals["mse"][-1] for name, run in runs.items()}
+    gated = max(final["lstm"], final["gru"])
+    met = seconds <= 60 and gated < 0.01 and final["rnn"] > 1 / 12
+    T = options.get("T", long_range.LIVE["T"])
+    steps = options.get("steps", long_range.LIVE["steps"])
+    return {
+        "name": f"08 RNN, LSTM, GRU (adding, T={T})", "seconds": seconds,
+        "quality": {f"mse_{name}": value for name, value in final.items()},
+        "goal": "<= 60 s together; LSTM and GRU test MSE < 0.01, the RNN above 1/12",
+        "goal_met": bool(met),
+        "detail": f"{steps} steps each; "
+        + ", ".join(f"{name} {run.seconds:.1f} s" for name, run in runs.items()),
+    }  # fmt: skip
+
+
+def _live_charlm(tiny):
+    """Chapter 10: the character model's full run, timed, then its quality measured."""
+    data = charlm.numbers_data(N=4 if tiny else charlm.NUMBERS_RUN["N"])
+    if tiny:  # one pass over the first 100 characters of each stream
+        data = data._replace(inputs=data.inputs[:, :100], targets=data.targets[:, :100])
+    epochs = 1 if tiny else None  # None: the full run's 10 passes
+    (model, history), seconds = _timed(lambda: charlm.train_numbers(data, epochs=epochs))
+    valid_ids = data.vocab.encode(data.valid_text)
+    ppl = charlm.perplexity(charlm.target_probabilities(model, valid_ids, N=10))
+    lines, named = charlm.number_lines(model, data.vocab)
+    met = seconds <= 20 and ppl <= 1.37 and named >= 0.98 * lines
+    return {
+        "name": "10 character model (full run)", "seconds": seconds,
+        "quality": {"perplexity": ppl, "lines": lines, "lines_naming_a_number": named},
+        "goal": "<= 20 s; validation perplexity <= 1.37, >= 98% of sampled lines name a number",
+        "goal_met": bool(met), "detail": f"{len(history.loss)} steps",
+    }  # fmt: skip
+
+
+def _live_forecast(tiny):
+    """Chapter 9: the forecaster of section 5 on each of the four signals."""
+    from . import forecast
+    from .data import series
+
+    L, split, T, epochs = (60, 45, 6, 1) if tiny else (500, 400, 24, 15)  # chapter 9's sizes
+
+    def train_all():
+        return {name: forecast.train_on_signal(series.make_signal(name, L, seed=0), T, split,
+                                               H=16, epochs=epochs, seed=0)
+                for name in series.SIGNALS}  # fmt: skip
+
+    models, seconds = _timed(train_all)
+    valid = {name: m.history.valid_loss[-1] for name, m in models.items()}
+    return {
+        "name": "09 forecasters (4 signals)", "seconds": seconds,
+        "quality": {f"valid_mse_{name.replace(' ', '_')}": v for name, v in valid.items()},
+        "goal": "unchanged (the chapter's numbers) or faster; <= 60 s",
+        "goal_met": bool(seconds <= 60), "detail": f"{epochs} epochs each",
+    }  # fmt: skip
+
+
+def bench_live(tiny=False):
+    """One row per headline result that a chapter trains live (issue 16's table).
+
+    Each row: ``name``, ``seconds`` (time-to-result), ``quality`` (a dict of what was
+    reached), ``goal`` (text) and ``goal_met``. ``tiny`` runs a few steps of each, to test
+    the section's shape; its goals are not meant to be met.
+    """
+    rows = [_live_dates(attention, tiny) for attention in ("bahdanau", "luong", "none")]
+    return rows + [_live_long_range(tiny), _live_charlm(tiny), _live_forecast(tiny)]
+
+
+def _quality_text(quality):
+    if not quality:
+        return "-"
+    return ", ".join(
+        f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in quality.items()
+    )
+
+
 # ---------------------------------------------------------------- report
 
 
@@ -823,6 +942,15 @@ def report(results):
         ]))  # fmt: skip
         total = sum(r.get("seconds", 0.0) for r in results["notebooks"])
         out.append(f"total: {total:.0f} s")
+    if "live" in results:
+        out += ["", "Trained live: time-to-result of each chapter's headline result:"]
+        rows = [{**r, "quality_text": _quality_text(r["quality"]),
+                 "met": "yes" if r["goal_met"] else "no"} for r in results["live"]]  # fmt: skip
+        out.append(_table(rows, [
+            ("name", "result", None), ("seconds", "seconds", "{:.1f}"),
+            ("quality_text", "quality", None), ("goal", "goal", None), ("met", "met", None),
+            ("skipped", "skipped", None),
+        ]))  # fmt: skip
     if results.get("goals"):
         out += ["", "Goals:"]
         for g in results["goals"]:
@@ -906,6 +1034,8 @@ def run(sections=SECTIONS, tiny=False, repeats=None, warmup=None, with_torch=Non
             results[section] = bench_widgets()
         elif section == "notebooks":
             results[section] = bench_notebooks()
+        elif section == "live":
+            results[section] = bench_live(tiny)
     results["goals"] = goals(results)
     return results
 

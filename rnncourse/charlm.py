@@ -19,6 +19,13 @@ of every step, and stateful truncated BPTT over long streams of text
   and seed, so the text can be seen emerging as the loss falls.
 - Evaluation: :func:`target_probabilities` and :func:`perplexity`, ``exp`` of the mean
   cross-entropy: a model that guesses uniformly among V characters has perplexity V.
+- Reading ids through an embedding instead: :func:`init_model` with ``D`` gives a model with
+  an embedding matrix ``E`` (V, D) among its params (:func:`rnncourse.train.init_model` with
+  ``V``); :func:`rnncourse.train.train` trains it on the ids themselves, (N, T), and ``dE``
+  comes from the cell's input gradients. Every function below takes either kind of model.
+- Chapter 10's full run in one call: :func:`numbers_data` and :func:`train_numbers`
+  (:data:`NUMBERS_RUN`), and :func:`number_lines`, which counts the sampled lines that name a
+  number.
 - Files: :func:`save_model` and :func:`load_model` (``.npz``, never pickle);
   :func:`load_pretrained` loads the models shipped in ``rnncourse/weights``
   (:data:`PRETRAINED`, made by ``scripts/train_charlm.py``).
@@ -36,19 +43,23 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import gru, lstm, rnn, train
+from . import gru, lstm, optim, rnn, train
 from ._validate import require_float_array, require_positive_int
 from .activations import log_softmax, softmax
+from .data import text as text_data
 from .data.text import Vocabulary, split_into_streams
 
 __all__ = [
     "FILE_FORMAT",
     "MinCharRNN",
+    "NumbersData",
     "PRETRAINED",
     "SamplePrinter",
     "embedding_backward",
     "embedding_forward",
+    "NUMBERS_RUN",
     "generate",
+    "init_model",
     "input_size",
     "load_model",
     "load_pretrained",
@@ -57,12 +68,16 @@ __all__ = [
     "min_char_rnn_sample",
     "min_char_rnn_to_model",
     "next_char_probabilities",
+    "number_lines",
+    "numbers_data",
     "one_hot",
     "perplexity",
     "sample_with_temperature",
     "save_model",
     "softmax_with_temperature",
     "target_probabilities",
+    "train_numbers",
+    "vocab_size",
 ]
 
 #: The ``format`` entry of a file written by :func:`save_model`.
@@ -201,12 +216,39 @@ def input_size(model):
     return model.params[_INPUT_WEIGHT[model.cell]].shape[0]
 
 
+def init_model(cell, V, H, rng, *, D=None, dtype=np.float64, **options):
+    """A new character model for V characters with H hidden units.
+
+    Without ``D``: the one-hot model of this chapter, ``train.init_model(cell, V, H, V, rng)``
+    (the cell reads one-hot vectors, (N, T, V)). With ``D``: a model that reads the ids
+    (N, T) through an embedding ``E`` (V, D), ``train.init_model(cell, D, H, V, rng, V=V)``.
+    ``options`` go to :func:`rnncourse.train.init_model`.
+    """
+    V = require_positive_int("V", V)
+    if D is None:
+        return train.init_model(cell, V, H, V, rng, dtype=dtype, **options)
+    return train.init_model(cell, require_positive_int("D", D), H, V, rng, V=V, dtype=dtype,
+                            **options)  # fmt: skip
+
+
+def vocab_size(model):
+    """The V characters a character model reads: E's rows, or the one-hot input size."""
+    return model.params["E"].shape[0] if "E" in model.params else input_size(model)
+
+
+def _inputs(model, ids):
+    """What the model reads for the ids (N, T): the ids themselves (embedding) or one-hot."""
+    if "E" in model.params:
+        return ids
+    return one_hot(ids, input_size(model), model.params["W_hy"].dtype)  # (N, T, V)
+
+
 def _check_model_vocab(model, vocab):
     if not isinstance(model, train.Model):
         raise TypeError(f"model must be a rnncourse.train.Model, but got {type(model).__name__}.")
     if not isinstance(vocab, Vocabulary):
         raise TypeError(f"vocab must be a Vocabulary, but got {type(vocab).__name__}.")
-    D, K, V = input_size(model), model.params["W_hy"].shape[1], len(vocab)
+    D, K, V = vocab_size(model), model.params["W_hy"].shape[1], len(vocab)
     if D != V or K != V:
         raise ValueError(
             f"the model reads D={D} and predicts K={K} characters, but the vocabulary has "
@@ -225,7 +267,7 @@ def _prompt_ids(vocab, prompt):
 
 def _read(model, ids, state, V):
     """Run the model over the indices ``ids`` (T,) from ``state``; last scores (V,), state."""
-    x = one_hot(ids[None, :], V, model.params["W_hy"].dtype)  # (1, T, V)
+    x = _inputs(model, ids[None, :])  # (1, T, V) one-hot, or the ids (1, T)
     scores, state, _ = train.forward(model, x, state)
     return scores[0, -1], state
 
@@ -355,9 +397,9 @@ def target_probabilities(model, ids, N=1):
     really comes next. Its mean ``-log`` is the cross-entropy loss; :func:`perplexity` of it
     is the model's perplexity on the text.
     """
-    V = input_size(model)
+    V = vocab_size(model)
     inputs, targets = split_into_streams(_check_ids("ids", ids, V), N)
-    scores, _, _ = train.forward(model, one_hot(inputs, V, model.params["W_hy"].dtype))
+    scores, _, _ = train.forward(model, _inputs(model, inputs))
     logp = log_softmax(scores)  # (N, T, V)
     return np.exp(np.take_along_axis(logp, targets[..., None], axis=-1)[..., 0])  # (N, T)
 
@@ -377,6 +419,68 @@ def perplexity(p_true):
         raise ValueError("p_true must hold probabilities in [0, 1] (no NaN).")
     with np.errstate(divide="ignore"):  # log(0) = -inf: perplexity infinity
         return float(np.exp(-np.mean(np.log(p))))
+
+
+# ---------------------------------------------------------------- chapter 10's full run
+
+#: Chapter 10's full run (section 7) on the number words, as its cells and
+#: ``scripts/train_charlm.py`` do it: N streams, chunks of seq_len steps, stateful truncated
+#: BPTT, Adam, clipping by the global norm. Validation perplexity about 1.36 after 10 passes.
+NUMBERS_RUN = {"cell": "rnn", "H": 128, "N": 32, "seq_len": 25, "epochs": 10, "lr": 0.01,
+               "max_norm": 5.0, "seed": 1}  # fmt: skip
+
+
+class NumbersData(NamedTuple):
+    """Chapter 10's number-word corpus: the texts, their vocabulary and the streams."""
+
+    train_text: str
+    valid_text: str
+    valid_numbers: np.ndarray  # the held-out numbers (none of them is in train_text)
+    vocab: Vocabulary
+    inputs: np.ndarray  # (N, T) ids of the N streams of train_text
+    targets: np.ndarray  # (N, T) the next character of each
+
+
+def numbers_data(N=NUMBERS_RUN["N"]):
+    """The corpus of chapter 10's sections 1 and 6: 4,000 training lines and 300 validation
+    lines of held-out numbers (seeds 0, 1, 2), split into N streams."""
+    train_numbers, valid_numbers = text_data.split_numbers(np.random.default_rng(0))
+    train_text = text_data.number_corpus(train_numbers, 4000, np.random.default_rng(1))
+    valid_text = text_data.number_corpus(valid_numbers, 300, np.random.default_rng(2))
+    vocab = Vocabulary.from_text(train_text + valid_text)
+    inputs, targets = split_into_streams(vocab.encode(train_text), N)
+    return NumbersData(train_text, valid_text, valid_numbers, vocab, inputs, targets)
+
+
+def train_numbers(data=None, *, D=None, epochs=None, dtype=np.float64, progress=False,
+                  callback=None):  # fmt: skip
+    """Chapter 10's full run (:data:`NUMBERS_RUN`) through :func:`rnncourse.train.train`.
+
+    Inputs: ``data`` from :func:`numbers_data` (made if None); ``D``: None for the chapter's
+    one-hot model, or an embedding size (the model then reads the ids through E (V, D));
+    ``epochs`` (10 by default), ``dtype``, ``progress`` and ``callback`` as in ``train``.
+
+    Returns ``(model, history)``.
+    """
+    data = numbers_data() if data is None else data
+    run = NUMBERS_RUN
+    V = len(data.vocab)
+    model = init_model(run["cell"], V, run["H"], np.random.default_rng(run["seed"]), D=D,
+                       dtype=dtype)  # fmt: skip
+    history = train.train(
+        model, _inputs(model, data.inputs), data.targets, optim.Adam(run["lr"]),
+        epochs=run["epochs"] if epochs is None else epochs, seq_len=run["seq_len"],
+        stateful=True, max_norm=run["max_norm"], progress=progress, callback=callback,
+    )  # fmt: skip
+    return model, history
+
+
+def number_lines(model, vocab, n_chars=3000, temperature=1.0, seed=1):
+    """Sample ``n_chars`` characters and count its lines: ``(complete lines, lines that name
+    a number)`` (:func:`rnncourse.data.text.parse_number_words`), as chapter 10 counts them."""
+    lines = generate(model, vocab, "", n_chars, temperature, seed).split("\n")[:-1]
+    named = [n for n in map(text_data.parse_number_words, lines) if n is not None]
+    return len(lines), len(named)
 
 
 # ---------------------------------------------------------------- saving and loading
@@ -459,7 +563,7 @@ def load_model(path):
     except (ValueError, TypeError, OverflowError) as exc:
         raise ValueError(f"{path}: the 'options' or 'vocab' entry is not valid ({exc}).") from exc
     params = {k[len("params/") :]: v for k, v in contents.items() if k.startswith("params/")}
-    wanted = [*_CELL_SHAPES[cell], "W_hy", "b_y"]
+    wanted = [*_CELL_SHAPES[cell], "W_hy", "b_y"] + (["E"] if "E" in params else [])
     missing = [k for k in wanted if k not in params]
     extra = sorted(k for k in contents if k not in _ENTRIES and not k.startswith("params/"))
     extra += [f"params/{k}" for k in params if k not in wanted]
@@ -489,12 +593,16 @@ def load_pretrained(name):
 
 
 def _check_params(model, V):
-    """Every parameter a finite float array of the right shape, for D = K = V."""
+    """Every parameter a finite float array of the right shape, for D = K = V (or, with an
+    embedding E (V, D), K = V)."""
     from ._validate import require_params, require_shape
 
     sizes = require_params(model.params, _CELL_SHAPES[model.cell], model.cell.upper())
     H = model.params["W_hh" if model.cell == "rnn" else "W_h"].shape[0]
-    if sizes["D"] != V:
+    if "E" in model.params:
+        require_float_array("params['E']", model.params["E"])
+        require_shape("params['E']", model.params["E"], (V, sizes["D"]), "(V, D)")
+    elif sizes["D"] != V:
         raise ValueError(f"the input weights have D={sizes['D']} rows, but the vocabulary V={V}.")
     require_float_array("params['W_hy']", model.params["W_hy"])
     require_shape("params['W_hy']", model.params["W_hy"], (H, V), "(H, V)")

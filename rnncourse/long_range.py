@@ -22,13 +22,14 @@ metrics. :func:`adding_task`, :func:`copy_task` and :func:`reber_task` make them
 """
 
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
-from . import deep, layers, losses, train
+from . import deep, layers, losses, optim, train
 from ._validate import require_positive_int
 from .activations import sigmoid
 from .data import long_range as data
@@ -278,6 +279,8 @@ def train_on_task(
     eval_batch=None,
     eval_every=50,
     callback=None,
+    fast=False,
+    progress=False,
 ):
     """Train ``model`` in place on ``steps`` new batches of ``task``; return a RunHistory.
 
@@ -292,6 +295,13 @@ def train_on_task(
     - eval_batch: a fixed :class:`Batch` to score every ``eval_every`` steps (and before
       the first step); None: no evaluation
     - callback: called as ``callback(step, loss)`` after every step
+    - fast: False (the default) computes each step through the chapters' step-by-step cells,
+      as the stored sweep was made (tests/test_one_loop.py re-runs one of its runs bit for
+      bit); True through the cells of :mod:`rnncourse.fast`
+      (:func:`rnncourse.train.fast_cells_loss_and_grads`): the same numbers up to rounding,
+      in about half the time, for a task whose loss :mod:`rnncourse.train` knows by name
+      ("mse", "cross_entropy"; the Reber task's sigmoid loss stays step by step)
+    - progress: show a progress bar (tqdm)
 
     If the loss or a gradient becomes NaN or infinite (or a parameter, after its update),
     training stops there and ``history.diverged`` holds the step: a failed run is a result
@@ -312,10 +322,12 @@ def train_on_task(
         if eval_batch is not None and step.step % eval_every == 0:
             history.record(step.step, evaluate(model, task, eval_batch))
 
+    # a loss by name takes the fast cells, a loss function the step-by-step ones
+    loss = task.loss if fast and task.loss in train.LOSSES else LOSSES[task.loss]
     try:
         train.train(
             model, task.sample, None, optimizer, steps=steps, batch_size=batch_size,
-            max_norm=max_norm, loss=LOSSES[task.loss], readout=task.readout, rng=rng,
+            max_norm=max_norm, loss=loss, readout=task.readout, rng=rng, progress=progress,
             callback=after_step,
         )  # fmt: skip
     except train.TrainingDiverged as err:
@@ -339,6 +351,61 @@ def make_model(name, task, H, rng):
         raise ValueError(f"unknown model {name!r}; choose one of {sorted(MODELS)}.")
     cell, init_options, options = MODELS[name]
     return train.init_model(cell, task.D, H, task.K, rng, init_options=init_options, **options)
+
+
+# ---------------------------------------------------------------- trained live
+
+#: The live comparison of :func:`compare_live`: the sweep's configuration
+#: (``scripts/long_range_sweep.py``, "full") with half its steps, at the length where the
+#: sweep's tanh RNN stays at the baseline while the LSTM and the GRU learn.
+LIVE = {"T": 50, "steps": 1000, "H": 32, "batch_size": 32, "lr": 0.01, "max_norm": 1.0,
+        "eval_size": 500, "eval_every": 100}  # fmt: skip
+
+#: The models compared live, in the sweep's order (their index m picks the seed).
+LIVE_MODELS = ("rnn", "lstm", "gru")
+
+
+class LiveRun(NamedTuple):
+    """What :func:`compare_live` returns for one model."""
+
+    model: train.Model  # trained in place
+    history: RunHistory  # with evals every LIVE["eval_every"] steps
+    seconds: float  # the wall time of its training (and evaluations)
+
+
+def compare_live(T=None, *, steps=None, H=None, seed=0, models=LIVE_MODELS, progress=False):
+    """Train the RNN, the LSTM and the GRU on the adding problem of length T, now.
+
+    The sweep's setup (:data:`LIVE`, defaults for T, steps and H): Adam (lr 0.01), batches
+    of 32 new sequences, clipping at a global norm of 1, and the fast cells
+    (``train_on_task(..., fast=True)``). Model m (its index in the sweep's ``models``) draws
+    its weights and batches from ``np.random.default_rng([seed, T, m])``, and every model is
+    scored on the sweep's evaluation batch of length T, ``default_rng([10_000, T])``: so a live
+    run follows the stored sweep's run of the same seed, up to rounding.
+
+    Returns a dict: model name -> :class:`LiveRun`.
+    """
+    T = require_positive_int("T", LIVE["T"] if T is None else T, minimum=2)
+    steps = require_positive_int("steps", LIVE["steps"] if steps is None else steps)
+    H = require_positive_int("H", LIVE["H"] if H is None else H)
+    order = list(MODELS)  # the sweep's model index, for the seeds
+    unknown = [name for name in models if name not in MODELS]
+    if unknown or not models:
+        raise ValueError(f"models must be names from {sorted(MODELS)}, but got {models!r}.")
+    task = adding_task(T)
+    eval_batch = task.sample(LIVE["eval_size"], np.random.default_rng([10_000, T]))
+    runs = {}
+    for name in models:
+        start = time.perf_counter()
+        rng = np.random.default_rng([seed, T, order.index(name)])  # weights, then batches
+        model = make_model(name, task, H, rng)
+        history = train_on_task(
+            model, task, optim.Adam(LIVE["lr"]), steps, rng, batch_size=LIVE["batch_size"],
+            max_norm=LIVE["max_norm"], eval_batch=eval_batch, eval_every=LIVE["eval_every"],
+            fast=True, progress=progress,
+        )  # fmt: skip
+        runs[name] = LiveRun(model, history, time.perf_counter() - start)
+    return runs
 
 
 # ---------------------------------------------------------------- the precomputed sweep

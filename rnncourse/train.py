@@ -29,9 +29,11 @@ One training step:
 5. the optimiser's update (:mod:`rnncourse.optim`).
 
 The same loop trains chapter 8's long-range tasks (``readout="last"``, a ``mask``, a batch
-source that makes a new batch every step) and chapter 9's forecaster (a model that brings its
+source that makes a new batch every step), chapter 9's forecaster (a model that brings its
 own forward and backward pass: any object with ``params`` and
-``loss_and_grads(x, y, state, mask)``).
+``loss_and_grads(x, y, state, mask)``) and character models that read integer ids through an
+**embedding** (``init_model(..., V=V)``: params ``E`` (V, D), the inputs x (N, T) ids, the
+cell reads ``x_t = E[ids_t]``, and ``dE`` adds up the cell's input gradients dx row by row).
 """
 
 from dataclasses import dataclass, field
@@ -55,6 +57,9 @@ class Model:
     - cell: "rnn", "lstm" or "gru"
     - params: the cell's params plus W_hy (H, K) and b_y (K,), changed in place by training
     - options: the cell's options, e.g. ``{"activation": "relu"}`` for the RNN
+
+    With an embedding (``"E"`` in params, (V, D)) the model reads integer ids (N, T) in [0, V)
+    instead of vectors (N, T, D).
     """
 
     cell: str
@@ -62,18 +67,58 @@ class Model:
     options: dict = field(default_factory=dict)
 
 
-def init_model(cell, D, H, K, rng, *, dtype=np.float64, init_options=None, **options):
+def init_model(cell, D, H, K, rng, *, V=None, dtype=np.float64, init_options=None, **options):
     """A new :class:`Model` with D inputs, H hidden units and K outputs.
 
     ``init_options`` go to the cell's ``init_params`` (e.g. ``{"w_hh": "identity"}`` for the
     RNN, ``{"forget_bias": 0.0}`` for the LSTM); ``options`` are the cell's options
     (``activation="relu"`` for the RNN). The output layer starts Xavier-uniform, b_y at zero.
+
+    With ``V`` (a vocabulary size) the model gets an embedding ``E`` (V, D), Xavier-uniform,
+    drawn after the other params (so the cell and the output layer start as without it), and
+    reads integer ids (N, T) in [0, V): the cell's input at step t is ``E[ids[:, t]]`` (N, D).
     """
     deep.check_cell(cell)
     params = _INIT[cell](D, H, rng, dtype=dtype, **(init_options or {}))
     params["W_hy"] = init.xavier_uniform((H, K), rng, dtype=dtype)
     params["b_y"] = init.zeros((K,), dtype=dtype)
+    if V is not None:
+        params["E"] = init.xavier_uniform((require_positive_int("V", V), D), rng, dtype=dtype)
     return Model(cell, params, dict(options))
+
+
+def _embedded(model, x):
+    """What the cell reads: x itself (N, T, D), or for a model with an embedding the rows
+    ``E[x]`` (N, T, D) of the ids x (N, T)."""
+    ids = np.asarray(x)
+    is_ids = ids.dtype.kind in "iu"
+    if "E" not in model.params:
+        if is_ids:
+            raise TypeError(
+                f"x holds integer ids {ids.shape}, but this model has no embedding: give it "
+                "vectors (N, T, D) (e.g. one-hot), or build it with init_model(..., V=V)."
+            )
+        return x
+    E = model.params["E"]
+    if not is_ids:
+        raise TypeError(
+            f"this model reads integer ids (N, T) through its embedding E {E.shape}, but x "
+            f"has dtype {ids.dtype}."
+        )
+    require_ndim("x", ids, "(N, T)")
+    if ids.size and (ids.min() < 0 or ids.max() >= E.shape[0]):
+        raise ValueError(
+            f"x must hold ids in [0, V) = [0, {E.shape[0]}), but has {ids.min()}..{ids.max()}."
+        )
+    return E[ids]  # (N, T) -> (N, T, D): one row of E per id
+
+
+def _embedding_grad(dx, ids, V):
+    """dE (V, D) from the cell's input gradients dx (N, T, D): row c adds up dx at every step
+    whose id is c (as :func:`rnncourse.charlm.embedding_backward`)."""
+    dE = np.zeros((V, dx.shape[-1]), dtype=dx.dtype)
+    np.add.at(dE, np.asarray(ids).reshape(-1), dx.reshape(-1, dx.shape[-1]))  # (N*T, D) rows
+    return dE
 
 
 def zero_state(model, N):
@@ -84,14 +129,16 @@ def zero_state(model, N):
 
 
 def forward(model, x, state0=None):
-    """Run the model over x (N, T, D) from ``state0`` (zeros by default).
+    """Run the model over x (N, T, D) (ids (N, T) for a model with an embedding) from
+    ``state0`` (zeros by default).
 
     Returns scores (N, T, K), the state after the last step, and the caches for backward.
     """
     if state0 is None:
         state0 = zero_state(model, x.shape[0])
     p = model.params
-    h, state_final, cell_cache = deep.cell_forward(model.cell, x, state0, p, **model.options)
+    inputs = _embedded(model, x)  # (N, T, D)
+    h, state_final, cell_cache = deep.cell_forward(model.cell, inputs, state0, p, **model.options)
     scores, head_cache = layers.linear_forward(h, p["W_hy"], p["b_y"])  # (N, T, K)
     return scores, state_final, (cell_cache, head_cache)
 
@@ -113,14 +160,64 @@ def loss_and_grads(model, x, y, state0=None, loss="cross_entropy", readout="ever
     Computed by :func:`rnncourse.fast.loss_and_grads`: the numbers of
     :func:`step_by_step_loss_and_grads` below (tests/test_fast.py checks that they agree),
     with the work rearranged to run faster (about 2x at batch 32, 5x at batch 1). A loss
-    function, ``readout="last"`` or a mask take the step-by-step path. A model that is not a
+    named in :data:`LOSSES` with ``readout="last"``, a mask or an embedding takes
+    :func:`fast_cells_loss_and_grads` (the cells of :mod:`rnncourse.fast`, this module's output
+    layer and loss). A loss function takes the step-by-step path (chapter 8's stored sweep was
+    made that way; tests/test_one_loop.py re-runs it bit for bit). A model that is not a
     :class:`Model` brings its own pass: ``model.loss_and_grads(x, y, state0, mask)``.
     """
     if not isinstance(model, Model):
         return model.loss_and_grads(x, y, state0, mask)
-    if isinstance(loss, str) and readout == "every" and mask is None:
-        return fast.loss_and_grads(model, x, y, state0, loss)
-    return step_by_step_loss_and_grads(model, x, y, state0, loss, readout, mask)
+    if not isinstance(loss, str):
+        return step_by_step_loss_and_grads(model, x, y, state0, loss, readout, mask)
+    if readout == "every" and mask is None and "E" not in model.params:
+        return fast.loss_and_grads(model, _embedded(model, x), y, state0, loss)
+    return fast_cells_loss_and_grads(model, x, y, state0, loss, readout, mask)
+
+
+def _head_and_loss(model, h, y, loss, readout, mask):
+    """The output layer and the loss on the cell's outputs h (N, T, H).
+
+    Returns the loss, dh (N, T, H), dW_hy and db_y. With ``readout="last"`` only h_T is read,
+    so dh is zero at every step but the last.
+    """
+    p = model.params
+    loss_fn = LOSSES[loss] if isinstance(loss, str) else loss
+    if readout == "last":  # only the output after the last step counts
+        scores, head_cache = layers.linear_forward(h[:, -1], p["W_hy"], p["b_y"])  # (N, K)
+        value, dscores = loss_fn(scores, y)
+        dh_T, dW_hy, db_y = layers.linear_backward(dscores, head_cache)  # (N, H)
+        dh = np.zeros_like(h)
+        dh[:, -1] = dh_T  # the gradient enters at step T alone
+        return value, dh, dW_hy, db_y
+    scores, head_cache = layers.linear_forward(h, p["W_hy"], p["b_y"])  # (N, T, K)
+    value, dscores = loss_fn(scores, y, mask)
+    dh, dW_hy, db_y = layers.linear_backward(dscores, head_cache)  # dh (N, T, H)
+    return value, dh, dW_hy, db_y
+
+
+def fast_cells_loss_and_grads(
+    model, x, y, state0=None, loss="cross_entropy", readout="every", mask=None
+):
+    """:func:`loss_and_grads` through the cells of :mod:`rnncourse.fast` (forward and BPTT)
+    with this module's output layer and loss, for every ``readout``, ``mask`` and embedding.
+
+    The numbers of :func:`step_by_step_loss_and_grads` up to rounding (tests/test_train.py
+    compares them in float64 and checks the gradients numerically). For a model with an
+    embedding, ``dE`` comes from the cell's input gradients dx (N, T, D).
+    """
+    if state0 is None:
+        state0 = zero_state(model, np.shape(x)[0])
+    inputs = _embedded(model, x)  # (N, T, D)
+    h, state_final, cell_cache = fast.cell_forward(
+        model.cell, inputs, state0, model.params, **model.options
+    )
+    value, dh, dW_hy, db_y = _head_and_loss(model, h, y, loss, readout, mask)
+    dx, _, grads = fast.cell_backward(cell_cache, dh)  # BPTT through the chunk; dx (N, T, D)
+    grads = {**grads, "W_hy": dW_hy, "b_y": db_y}
+    if "E" in model.params:
+        grads["E"] = _embedding_grad(dx, x, model.params["E"].shape[0])
+    return value, grads, state_final
 
 
 def step_by_step_loss_and_grads(
@@ -137,8 +234,11 @@ def step_by_step_loss_and_grads(
     else:
         value, dscores = loss_fn(scores, y, mask)
     dh, dW_hy, db_y = layers.linear_backward(dscores, head_cache)  # dh (N, T, H)
-    _, _, grads = deep.cell_backward(model.cell, dh, cell_cache)  # BPTT through the chunk
-    return value, {**grads, "W_hy": dW_hy, "b_y": db_y}, state_final
+    dx, _, grads = deep.cell_backward(model.cell, dh, cell_cache)  # BPTT through the chunk
+    grads = {**grads, "W_hy": dW_hy, "b_y": db_y}
+    if "E" in model.params:  # the embedding's rows get the input gradients dx (N, T, D)
+        grads["E"] = _embedding_grad(dx, x, model.params["E"].shape[0])
+    return value, grads, state_final
 
 
 class Step(NamedTuple):
@@ -227,10 +327,13 @@ def _explain(err, step, epoch, history, optimizer, max_norm):
 
 
 def _check_data(x, y, loss, readout, mask):
-    require_float_array("x", x)
-    require_ndim("x", x, "(N, T, D)")
-    if not np.isfinite(x).all():
-        raise ValueError("x contains NaN or infinity: clean the data before training.")
+    if isinstance(x, np.ndarray) and x.dtype.kind in "iu":  # ids, for a model with an embedding
+        require_ndim("x", x, "(N, T)")
+    else:
+        require_float_array("x", x)
+        require_ndim("x", x, "(N, T, D)")
+        if not np.isfinite(x).all():
+            raise ValueError("x contains NaN or infinity: clean the data before training.")
     if not (callable(loss) or loss in LOSSES):
         raise ValueError(f"loss must be one of {sorted(LOSSES)} or a function, but got {loss!r}.")
     if readout not in ("every", "last"):
@@ -294,7 +397,7 @@ def _plan(x, y, mask, epochs, batch_size, seq_len, steps, loss, readout, rng):
         total = require_positive_int("steps", steps)
         return _fresh_batches(x, total, batch_size, rng), total
     y = _check_data(x, y, loss, readout, mask)
-    N, T, _ = x.shape
+    N, T = x.shape[:2]
     epochs = require_positive_int("epochs", epochs)
     batch_size = N if batch_size is None else require_positive_int("batch_size", batch_size)
     batch_size = min(batch_size, N)

@@ -143,3 +143,30 @@ def test_train_step_is_what_the_course_section_times():
     later = [steps["rnncourse"]()[0] for _ in range(30)]
     assert np.isfinite(first) and grad_norm > 0 and state.dtype == np.float32
     assert later[-1] < first  # the same batch again and again: Adam lowers its loss
+
+
+def test_live_section_has_a_row_per_result_of_issue_16(capsys):
+    results = bench.main(["--tiny", "--json", "--no-torch", "--only", "live"])
+    printed = json.loads(capsys.readouterr().out)
+    rows = printed["live"]
+    assert rows == json.loads(json.dumps(results["live"]))
+    assert [r["name"][:2] for r in rows] == ["11", "11", "11", "08", "10", "09"]
+    for r in rows:
+        assert {"name", "seconds", "quality", "goal", "goal_met"} <= set(r)
+        assert isinstance(r["goal_met"], bool) and r["goal"]
+        if "skipped" not in r:  # a row that ran: its time and what it reached
+            assert r["seconds"] > 0 and r["quality"]
+            assert all(isinstance(v, int | float) for v in r["quality"].values())
+    names = {r["name"] for r in rows}
+    assert {"11 Bahdanau attention", "11 Luong attention", "11 no attention"} <= names
+    text = bench.report(results)
+    assert "Trained live" in text and "10 character model (full run)" in text
+
+
+def test_a_live_row_reports_a_missing_function_as_not_available(monkeypatch):
+    from rnncourse.data import dates
+
+    monkeypatch.delattr(dates, "train_live", raising=False)
+    row = bench._live_dates("luong", tiny=True)
+    assert row["goal_met"] is False and row["seconds"] is None
+    assert row["skipped"].startswith("not available")

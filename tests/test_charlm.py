@@ -578,3 +578,48 @@ def test_sample_printer_every_or_at(corpus, kwargs, error, words):
     vocab = corpus[0]
     with pytest.raises(error, match=words):
         charlm.SamplePrinter(make_model(len(vocab)), vocab, **kwargs)
+
+
+# ---------------------------------------------------------------- a model with an embedding
+
+
+def test_a_character_model_with_an_embedding_samples_scores_and_saves(tmp_path):
+    vocab = text.Vocabulary("\nab")
+    model = charlm.init_model("gru", 3, 5, np.random.default_rng(0), D=2)  # E (3, 2)
+    assert model.params["E"].shape == (3, 2) and charlm.vocab_size(model) == 3
+    assert charlm.input_size(model) == 2  # the cell reads the embedding's D = 2 columns
+    # its scores are those of a one-hot model whose W_x is E @ W_x
+    onehot = train.Model("gru", {k: v for k, v in model.params.items() if k != "E"})
+    onehot.params["W_x"] = model.params["E"] @ model.params["W_x"]
+    ids = np.array([0, 1, 2, 2, 1, 0, 1])
+    np.testing.assert_allclose(
+        charlm.target_probabilities(model, ids, N=2),
+        charlm.target_probabilities(onehot, ids, N=2),
+        rtol=1e-12,
+    )
+    assert charlm.generate(model, vocab, "ab", 20) == charlm.generate(onehot, vocab, "ab", 20)
+    printer = charlm.SamplePrinter(model, vocab, every=1, out=None)
+    assert printer.show(0) == charlm.generate(model, vocab, "", 80, 0.8, seed=0)
+    charlm.save_model(tmp_path / "m.npz", model, vocab)
+    loaded, loaded_vocab = charlm.load_model(tmp_path / "m.npz")
+    assert sorted(loaded.params) == sorted(model.params) and loaded_vocab.chars == vocab.chars
+    with pytest.raises(ValueError, match="the vocabulary has V=2"):
+        charlm.generate(model, text.Vocabulary("ab"), "a", 3)
+
+
+def test_train_numbers_is_chapter_10s_run_and_trains_an_embedding_too():
+    data = charlm.numbers_data(N=4)
+    small = data._replace(inputs=data.inputs[:, :50], targets=data.targets[:, :50])
+    model, history = charlm.train_numbers(small, epochs=1)
+    assert len(history.loss) == 2 and charlm.input_size(model) == len(data.vocab)
+    # the same steps as chapter 10's cells: train.train on one-hot inputs
+    again = train.init_model("rnn", len(data.vocab), 128, len(data.vocab), np.random.default_rng(1))
+    loss = train.train(
+        again, charlm.one_hot(small.inputs, len(data.vocab)), small.targets, optim.Adam(0.01),
+        seq_len=25, stateful=True, max_norm=5.0,
+    ).loss  # fmt: skip
+    assert loss == history.loss
+    embedded, history = charlm.train_numbers(small, D=8, epochs=1)
+    assert embedded.params["E"].shape == (len(data.vocab), 8) and len(history.loss) == 2
+    lines, named = charlm.number_lines(embedded, data.vocab, n_chars=200)
+    assert 0 <= named <= lines

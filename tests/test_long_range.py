@@ -60,20 +60,26 @@ def test_sigmoid_cross_entropy_value_and_gradient():
 
 @pytest.mark.parametrize("cell", CELLS)
 @pytest.mark.parametrize("which", ["adding", "copy", "reber"])
-def test_loss_and_grads_match_numerical_gradients(cell, which):
+@pytest.mark.parametrize("fast", [False, True])
+def test_a_tasks_loss_and_grads_match_numerical_gradients(cell, which, fast):
     task = small_tasks()[which]
     rng = np.random.default_rng(1)
     model = train.init_model(cell, task.D, 3, task.K, rng)
     for p in model.params.values():
         p += 0.1 * rng.standard_normal(p.shape)  # no special values (zero biases)
     batch = task.sample(3, rng)
-    _, grads, _ = L.loss_and_grads(model, task, batch)
+    # what train_on_task's steps compute: the task's loss as a function (step by step), or
+    # by name (the fast cells; the Reber task's sigmoid loss has no name in train.LOSSES)
+    loss = task.loss if fast and task.loss in train.LOSSES else L.LOSSES[task.loss]
+
+    def f(_):
+        return train.loss_and_grads(model, batch.x, batch.y, None, loss, task.readout, batch.mask)
+
+    _, grads, _ = train.loss_and_grads(
+        model, batch.x, batch.y, None, loss, task.readout, batch.mask
+    )
     for key, p in model.params.items():
-
-        def f(_, key=key):
-            return L.loss_and_grads(model, task, batch)[0]
-
-        num = numerical_gradient(f, p)
+        num = numerical_gradient(lambda _: f(_)[0], p)
         assert rel_error(grads[key], num) < 1e-7, (cell, which, key)
 
 
@@ -82,8 +88,9 @@ def test_last_readout_ignores_every_earlier_output():
     rng = np.random.default_rng(2)
     model = train.init_model("rnn", 2, 4, 1, rng)
     batch = task.sample(5, rng)
-    value, grads, seen = L.loss_and_grads(model, task, batch)
+    value, grads, _ = train.loss_and_grads(model, batch.x, batch.y, None, L.LOSSES["mse"], "last")
     scores, _, _ = train.forward(model, batch.x)
+    seen = L.predict(model, batch.x)
     assert np.array_equal(seen, scores[:, -1]) and seen.shape == (5, 1)
     assert value == pytest.approx(np.mean((scores[:, -1] - batch.y) ** 2))
     # the output layer's gradient comes from the last step's h alone
@@ -400,3 +407,37 @@ def test_sweep_explorer_reacts_to_its_controls(tiny_sweep):
     assert np.allclose(fig.data[0].y, tiny_sweep["adding_accuracy"][0, 1].mean(axis=0))
     box = vl.sweep_explorer(tiny_sweep)
     assert isinstance(box, ipywidgets.VBox)
+
+
+def test_compare_live_trains_the_three_cells_as_the_sweep_seeds_them():
+    runs = L.compare_live(6, steps=4, H=3, seed=0)
+    assert list(runs) == ["rnn", "lstm", "gru"]
+    task = L.adding_task(6)
+    eval_batch = task.sample(L.LIVE["eval_size"], np.random.default_rng([10_000, 6]))
+    for m, (name, run) in enumerate(runs.items()):
+        assert run.seconds > 0 and len(run.history.loss) == 4
+        assert run.history.eval_steps == [0]  # evaluated every 100 steps: only before
+        # the same run through train_on_task with the sweep's seeds, on the fast cells
+        rng = np.random.default_rng([0, 6, m])
+        model = L.make_model(name, task, 3, rng)
+        again = L.train_on_task(
+            model, task, optim.Adam(0.01), 4, rng, eval_batch=eval_batch, eval_every=100,
+            fast=True,
+        )  # fmt: skip
+        assert again.loss == run.history.loss
+        assert all(np.array_equal(model.params[k], run.model.params[k]) for k in model.params)
+    with pytest.raises(ValueError, match="models must be names"):
+        L.compare_live(6, steps=1, models=("rnn", "transformer"))
+
+
+def test_fast_training_follows_the_step_by_step_run_up_to_rounding():
+    task = L.adding_task(8)
+    histories = {}
+    for fast in (False, True):
+        rng = np.random.default_rng(5)
+        model = L.make_model("lstm", task, 4, rng)
+        histories[fast] = L.train_on_task(model, task, optim.Adam(0.01), 20, rng, fast=fast)
+    assert histories[True].loss != histories[False].loss  # another path ...
+    np.testing.assert_allclose(
+        histories[True].loss, histories[False].loss, rtol=1e-9
+    )  # ... same run

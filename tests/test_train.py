@@ -288,19 +288,109 @@ def test_bad_data():
 # ---------------------------------------------------------------- the one loop's options
 
 
-def test_readout_last_and_a_mask_are_chapter_8s_pass_bit_for_bit():
+def _long_range_batches():
     from rnncourse import long_range as L
 
     for task in [L.adding_task(5), L.copy_task(2, 1, vocab=3), L.reber_task(max_length=11)]:
         for cell in CELLS:
             model = train.init_model(cell, task.D, 4, task.K, np.random.default_rng(3))
-            batch = task.sample(3, np.random.default_rng(4))
-            value, grads, _ = L.loss_and_grads(model, task, batch)
-            ours, our_grads, _ = train.loss_and_grads(
-                model, batch.x, batch.y, None, L.LOSSES[task.loss], task.readout, batch.mask
-            )
-            assert ours == value, (task.name, cell)
-            assert all(np.array_equal(our_grads[k], grads[k]) for k in grads), (task.name, cell)
+            yield task, cell, model, task.sample(3, np.random.default_rng(4)), L.LOSSES[task.loss]
+
+
+def test_a_loss_function_takes_the_step_by_step_path_bit_for_bit():
+    # chapter 8's stored sweep was made this way: train_on_task passes its loss as a function
+    for task, cell, model, batch, loss_fn in _long_range_batches():
+        options = (loss_fn, task.readout, batch.mask)
+        value, grads, _ = train.step_by_step_loss_and_grads(model, batch.x, batch.y, None, *options)
+        ours, our_grads, _ = train.loss_and_grads(model, batch.x, batch.y, None, *options)
+        assert ours == value, (task.name, cell)
+        assert all(np.array_equal(our_grads[k], grads[k]) for k in grads), (task.name, cell)
+
+
+@pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-12), (np.float32, 1e-5)])
+def test_the_fast_cells_equal_the_step_by_step_path_for_every_readout_and_mask(dtype, tol):
+    for task, cell, model, batch, loss_fn in _long_range_batches():
+        model.params = {k: v.astype(dtype) for k, v in model.params.items()}
+        x = batch.x.astype(dtype)
+        y = batch.y.astype(dtype) if batch.y.dtype.kind == "f" else batch.y
+        options = (task.readout, batch.mask)
+        value, grads, final = train.step_by_step_loss_and_grads(
+            model, x, y, None, loss_fn, *options
+        )
+        ours, our_grads, our_final = train.fast_cells_loss_and_grads(
+            model, x, y, None, loss_fn, *options
+        )
+        assert abs(ours - value) <= tol * max(1.0, abs(value)), (task.name, cell)
+        assert set(our_grads) == set(grads)
+        for k in grads:
+            assert our_grads[k].dtype == dtype
+            assert rel_error(our_grads[k], grads[k]) < tol, (task.name, cell, k)
+        for a, b in zip(np.atleast_1d(final), np.atleast_1d(our_final), strict=True):
+            assert rel_error(a, b) < tol
+    # a loss named in train.LOSSES takes the fast cells on its own
+    task, cell, model, batch, _ = next(_long_range_batches())
+    named, _, _ = train.loss_and_grads(model, batch.x, batch.y, None, "mse", "last")
+    assert named == train.fast_cells_loss_and_grads(model, batch.x, batch.y, None, "mse", "last")[0]
+
+
+# ---------------------------------------------------------------- embeddings
+
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("path", ["fast", "step_by_step"])
+def test_an_embedding_gets_its_gradient_from_the_cells_dx(cell, path):
+    rng = np.random.default_rng(8)
+    model = train.init_model(cell, 3, 4, 5, rng, V=6)  # E (6, 3): ids in [0, 6)
+    assert model.params["E"].shape == (6, 3)
+    for p in model.params.values():  # away from the zero biases of the start
+        p += 0.1 * rng.standard_normal(p.shape)
+    ids = np.array([[0, 2, 2, 5], [1, 0, 3, 3]])  # (N, T); id 4 never occurs
+    y = rng.integers(0, 5, (2, 4))
+    fn = train.loss_and_grads if path == "fast" else train.step_by_step_loss_and_grads
+    value, grads, _ = fn(model, ids, y, None, "cross_entropy")
+    assert set(grads) == set(model.params)
+    assert np.all(grads["E"][4] == 0)  # a row nobody read gets nothing
+    for key, p in model.params.items():
+        numeric = numerical_gradient(lambda _: fn(model, ids, y, None, "cross_entropy")[0], p)
+        assert rel_error(grads[key], numeric) < 1e-7, (cell, key)
+    # the same as a model that reads the rows E[ids] as its data
+    plain = train.Model(cell, {k: v for k, v in model.params.items() if k != "E"})
+    same, plain_grads, _ = train.step_by_step_loss_and_grads(
+        plain, model.params["E"][ids], y, None, "cross_entropy"
+    )
+    assert abs(same - value) < 1e-12
+    assert rel_error(plain_grads["W_hy"], grads["W_hy"]) < 1e-12
+
+
+def test_an_embedding_model_trains_on_ids_through_train():
+    x, y = delay_task(N=16, T=12, V=4)
+    ids = x.argmax(axis=-1)  # (N, T) the symbols themselves
+    model = train.init_model("gru", 3, 16, 4, np.random.default_rng(2), V=4)
+    before = model.params["E"].copy()
+    history = train.train(
+        model, ids, y, optim.Adam(0.02), epochs=3, batch_size=8, seq_len=6, stateful=True
+    )
+    assert len(history.loss) == 3 * 2 * 2
+    assert not np.array_equal(model.params["E"], before)  # the embedding was trained
+    assert history.loss[-1] < history.loss[0]
+
+
+def test_ids_and_vectors_go_to_the_right_kind_of_model():
+    x, y = delay_task(N=4, T=5, V=4)
+    onehot = train.init_model("rnn", 4, 3, 4, np.random.default_rng(0))
+    embedded = train.init_model("rnn", 2, 3, 4, np.random.default_rng(0), V=4)
+    ids = x.argmax(axis=-1)
+    with pytest.raises(TypeError, match="has no embedding"):
+        train.train(onehot, ids, y, optim.SGD(0.1))
+    with pytest.raises(TypeError, match="reads integer ids"):
+        train.train(embedded, x, y, optim.SGD(0.1))
+    with pytest.raises(ValueError, match=r"ids in \[0, V\) = \[0, 4\)"):
+        train.loss_and_grads(embedded, ids + 1, y)
+    with pytest.raises(ValueError, match="V must be"):
+        train.init_model("rnn", 2, 3, 4, np.random.default_rng(0), V=0)
+    # the cell and the output layer start as without the embedding (E is drawn last)
+    for key, value in train.init_model("rnn", 2, 3, 4, np.random.default_rng(0)).params.items():
+        assert np.array_equal(embedded.params[key], value)
 
 
 @pytest.mark.parametrize("cell", CELLS)
