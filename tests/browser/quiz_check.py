@@ -2,8 +2,8 @@
 
 Used by run_browser.py (JupyterLab) and site_check.py (the static site): the quiz grades in the
 browser, so both must show "Not quite." with the wrong answer's own feedback, then "Correct."
-with the right one's, for a single-choice question and for a typed one (a number or a shape)
-when the chapter has one; the question's equations must be typeset by MathJax, and the notice
+with the right one's, for the first single-choice question and the first typed one (a number
+or a shape) of the part's bank, each when the bank has one (at least one of them); the question's equations must be typeset by MathJax, and the notice
 "run this cell first" must be gone (the quiz's script ran).
 """
 
@@ -65,11 +65,17 @@ def _wrong_then_right(answer, box, wrong, right, shown, what):
 
 
 def check_quiz(page, chapter, scope=PANEL):
-    """Problems found (empty when the quiz works), and a note for the report."""
+    """Problems found (empty when the quiz works), and a note for the report.
+
+    ``chapter`` is a bank's number: a part ("07b") or a chapter of one part ("00"). A bank
+    with no single-choice question is tried on its typed question alone."""
     picked = first_choice_question(chapter)
-    if picked is None:
-        return [f"chapter {chapter}'s quiz has no single-choice question to try"], ""
-    number, wrong, right, q = picked
+    typed = first_typed_question(chapter)
+    if picked is None and typed is None:
+        return [
+            f"quiz {chapter} has neither a single-choice question nor a typed one with a "
+            "listed wrong value to try"
+        ], ""
     n = len(quiz.load_bank(chapter))
     boxes = page.locator(scope + ".rnnq-question")
     if boxes.count() != n:
@@ -78,27 +84,36 @@ def check_quiz(page, chapter, scope=PANEL):
     notices = page.locator(scope + ".rnnq-notice")
     if notices.count() and notices.first.is_visible():
         problems.append("the quiz still says 'run this cell first': its script did not run")
-    box = boxes.nth(number)
-    box.scroll_into_view_if_needed()
-    before = box.evaluate("el => Array.from(el.querySelectorAll('.rnnq-feedback')).filter("
-                          "f => !f.hidden).length")  # fmt: skip
+    first = boxes.nth(picked[0] if picked else typed[0])
+    first.scroll_into_view_if_needed()
+    before = first.evaluate("el => Array.from(el.querySelectorAll('.rnnq-feedback')).filter("
+                            "f => !f.hidden).length")  # fmt: skip
     if before:
         problems.append("quiz feedback is visible before any answer")
-    what = f"question {number + 1}"
-    found, second = _wrong_then_right(_pick, box, wrong, right, (wrong, right), what)
-    problems += found
-    has_math = re.search(r"\$[^$]+\$", q["question"] + "".join(o["text"] for o in q["options"]))
-    if has_math and not second["math"]:
-        problems.append("the question's equations are not typeset")
-    note = f"quiz question {number + 1}: wrong then right answered with the right feedback"
-    typed = first_typed_question(chapter)
+    notes = []
+    if picked is not None:
+        number, wrong, right, q = picked
+        box = boxes.nth(number)
+        box.scroll_into_view_if_needed()
+        what = f"question {number + 1}"
+        found, second = _wrong_then_right(_pick, box, wrong, right, (wrong, right), what)
+        problems += found
+        texts = q["question"] + "".join(o["text"] for o in q["options"])
+        if re.search(r"\$[^$]+\$", texts) and not second["math"]:
+            problems.append("the question's equations are not typeset")
+        notes.append(
+            f"quiz question {number + 1}: wrong then right answered with the right feedback"
+        )
     if typed is not None:
         t_number, t_wrong, t_right = typed
         t_box = boxes.nth(t_number)
         t_box.scroll_into_view_if_needed()
         # feedback 0 is the answer's, 1 the first wrong value's
         what = f"question {t_number + 1}"
-        found, _ = _wrong_then_right(_type, t_box, t_wrong, t_right, (1, 0), what)
+        found, t_second = _wrong_then_right(_type, t_box, t_wrong, t_right, (1, 0), what)
         problems += found
-        note += f"; typed question {t_number + 1}: {t_wrong!r} then {t_right!r}"
-    return problems, note
+        t_question = quiz.load_bank(chapter)[t_number]["question"]
+        if picked is None and re.search(r"\$[^$]+\$", t_question) and not t_second["math"]:
+            problems.append("the question's equations are not typeset")
+        notes.append(f"typed question {t_number + 1}: {t_wrong!r} then {t_right!r}")
+    return problems, "quiz " + chapter + ": " + "; ".join(notes)
