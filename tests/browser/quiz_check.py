@@ -3,8 +3,9 @@
 Used by run_browser.py (JupyterLab) and site_check.py (the static site): the quiz grades in the
 browser, so both must show "Not quite." with the wrong answer's own feedback, then "Correct."
 with the right one's, for the first single-choice question and the first typed one (a number
-or a shape) of the part's bank, each when the bank has one (at least one of them); the question's equations must be typeset by MathJax, and the notice
-"run this cell first" must be gone (the quiz's script ran).
+or a shape) of the part's bank, each when the bank has one (at least one of them); the
+question's equations must be typeset by MathJax, and the notice "run this cell first" must be
+gone (the quiz's script ran).
 """
 
 import re
