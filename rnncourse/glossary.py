@@ -552,7 +552,7 @@ _TERMS = [
         "regression",
         "回归",
         "Predicting real numbers (not classes), e.g. tomorrow's value of a series.",
-        _P["09a"],
+        _P["07c"],
     ),
     Term(
         "mean squared error (MSE)",
@@ -572,7 +572,7 @@ _TERMS = [
         "基线 / 基线模型",
         "A simple reference predictor (e.g. repeat the last value) that a model must beat to "
         "be worth anything.",
-        _P["09a"],
+        _P["09b"],
     ),
     # 10: character language model
     Term(
