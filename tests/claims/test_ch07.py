@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from _quote import quote
+from _quote import quote, quote_quiz
 
 from rnncourse import dropout, gradients, init, lstm, optim, rnn, train
 
@@ -30,8 +30,9 @@ def valley_path(opt, steps=50, start=(-4.0, 1.0)):
 
 @pytest.fixture(scope="module")
 def chapter_rng_draws():
-    # the chapter's rng (seed 0) is first used by the gradient check of section 4, then by the
-    # initialisation figure of section 5, then by the NaN example of section 8
+    # each part's rng is setup(seed=0): in part 7b it is first used by the gradient check of
+    # section 4, then by the initialisation figure of section 5; in part 7c the NaN example of
+    # section 8 draws first
     rng = np.random.default_rng(0)
     rng.standard_normal((2, 4, 3))
     rng.standard_normal((2, 5))
@@ -53,7 +54,7 @@ def chapter_rng_draws():
             "relu",
         ),
     }  # fmt: skip
-    xr = rng.standard_normal((16, 20, 1))
+    xr = np.random.default_rng(0).standard_normal((16, 20, 1))  # part 7c's first draw
     return xi, schemes, xr
 
 
@@ -298,17 +299,68 @@ def test_a_diverging_run(chapter_rng_draws):
             train.init_model("rnn", 1, 8, 1, np.random.default_rng(1)), xr, yr, optim.SGD(10.0),
             epochs=150, loss="mse",
         )  # fmt: skip
-    assert info.value.step == 77
+    assert info.value.step == 81
     rates = np.diff(np.log10(info.value.history.loss))[10:]
     assert rates.std() < 0.01 * rates.mean()
     model = train.init_model("rnn", 1, 8, 1, np.random.default_rng(1))
     clipped = train.train(model, xr, yr, optim.SGD(10.0), epochs=150, loss="mse", max_norm=1.0).loss
     assert np.isfinite(clipped[-1]) and clipped[-1] > clipped[0]
+    # the quiz of part 7c quotes these runs
+    quote_quiz("07c", "it finishes, but the loss goes from 0.912 to 166")
+    assert (round(clipped[0], 3), round(clipped[-1])) == (0.912, 166)
+    quote_quiz("07c", "the loss rose over a hundredfold")
+    assert clipped[-1] > 100 * clipped[0]
+    model = train.init_model("rnn", 1, 8, 1, np.random.default_rng(1))
+    slow = train.train(model, xr, yr, optim.SGD(0.1), epochs=150, loss="mse").loss
+    quote_quiz("07c", "lower the learning rate (0.1 learns, 0.912 to 0.220)")
+    quote_quiz("07c", "The same network at learning rate 0.1 reaches 0.220")
+    assert (round(slow[0], 3), round(slow[-1], 3)) == (0.912, 0.220)
 
 
-def test_quiz_numbers():
-    # chapter 07's quiz: a unit survives 5 per-step masks with p = 0.5 with probability 1/32
-    assert round(0.5**5 * 100) == 3
+def test_quiz_sgd_limit_on_the_valley():
+    quote_quiz("07a", "above which learning rate $\\eta$ does it diverge?")
+    quote_quiz("07a", "whose size exceeds 1 once $\\eta > 2/50 = 0.04$")
+    quote_quiz("07a", "the chapter's run uses 0.035, just below it")
+    assert np.abs(valley_path(optim.SGD(0.0405))[-1, 1]) > 1
+    assert np.abs(valley_path(optim.SGD(0.0395))[-1, 1]) < 1
+    quote_quiz("07a", "At $\\eta = 1/50$ the factor $1 - 50\\eta$ is 0")
+    assert np.allclose(valley_path(optim.SGD(1 / 50), steps=1)[1, 1], 0.0, atol=1e-12)
+    quote_quiz("07a", "$|1 - \\eta| < 1$ for $\\eta < 2$")
+    assert abs(1 - 1.99) < 1 and abs(1 - 2.01) > 1
+
+
+def test_quiz_nesterov_after_5_steps():
+    quote_quiz("07a", "after 5 steps the package's parameters equal Sutskever et al.'s")
+    mu, lr = 0.9, 0.01
+    package = {"theta": np.array([-4.0, 1.0])}
+    opt = optim.Momentum(lr, mu, nesterov=True)
+    theta_s, v_s = np.array([-4.0, 1.0]), np.zeros(2)
+    for _ in range(5):
+        opt.step(package, {"theta": np.array([1.0, 50.0]) * package["theta"]})
+        v_s = mu * v_s - lr * np.array([1.0, 50.0]) * (theta_s + mu * v_s)
+        theta_s = theta_s + v_s
+    assert np.allclose(package["theta"], theta_s + mu * v_s)
+    quote_quiz("07a", "while Sutskever's $\\theta$ itself is elsewhere")
+    assert not np.allclose(package["theta"], theta_s)
+
+
+def test_quiz_forget_bias(chapter_rng_draws):
+    quote_quiz("07b", "near $\\sigma(1) \\approx 0.73$ instead of $0.5$")
+    assert round(1 / (1 + np.exp(-1.0)), 2) == 0.73 and 1 / (1 + np.exp(0.0)) == 0.5
+    quote_quiz(
+        "07b",
+        "the gradient 30 steps back is about 2000 times larger with bias 1 than with bias 0 "
+        "($5.4 \\cdot 10^{-3}$ against $2.8 \\cdot 10^{-6}$)",
+    )
+    xi = chapter_rng_draws[0]
+    back30 = {
+        fb: gradients.gradient_norms(
+            "lstm", xi, lstm.init_params(4, 32, np.random.default_rng(1), forget_bias=fb)
+        )[-31]
+        for fb in (0.0, 1.0)
+    }
+    assert (f"{back30[1.0]:.1e}", f"{back30[0.0]:.1e}") == ("5.4e-03", "2.8e-06")
+    assert 1500 < back30[1.0] / back30[0.0] < 2500
 
 
 def test_a_unit_survives_k_per_step_masks_with_probability():
