@@ -1,4 +1,5 @@
-"""Chapter 9's claims, recomputed: the Keras example, the baselines table, the leaks, recursion.
+"""Chapter 9's claims (parts 9a and 9b), recomputed: the Keras example, the baselines table, the
+leaks, recursion.
 
 The forecasters are retrained here exactly as the chapter trains them (``train_on_signal``:
 H = 16, 15 epochs, seed 0).
@@ -6,7 +7,7 @@ H = 16, 15 epochs, seed 0).
 
 import numpy as np
 import pytest
-from _quote import quote
+from _quote import quote, quote_quiz
 
 from rnncourse import forecast, optim
 from rnncourse.data import series
@@ -354,3 +355,31 @@ def test_the_wobble_is_the_forecasts_level_moving():
     assert level.min() < y_valid.mean() - 0.1 and level.max() > y_valid.mean() + 0.1
     for epoch in np.argsort(excess)[-2:]:  # the two worst epochs: mostly the level is off
         assert (level[epoch] - y_valid.mean()) ** 2 > 0.8 * excess[epoch]
+
+
+def test_quiz_part_9a_numbers():
+    quote_quiz(
+        "09a",
+        "$DH + H^2 + H = 2600$; the `Dense` layer $W_{hy}$ $(50, 1)$ and $b_y$ $(1,)$, 51: 2651",
+    )
+    counts = forecast.count_params(forecast.init_forecaster(1, 50, 1, np.random.default_rng(0)))
+    assert (counts["rnn"], counts["dense"], counts["rnn"] + counts["dense"]) == (2600, 51, 2651)
+    quote_quiz("09a", "That takes the 10 of `input_shape` as the number of features")
+    counts_10 = forecast.count_params(forecast.init_forecaster(10, 50, 1, np.random.default_rng(0)))
+    assert counts_10["rnn"] + counts_10["dense"] == 3101
+    quote_quiz("09a", "$N = L - T - \\text{horizon} + 1 = 100 - 24 - 3 + 1 = 74$")
+    X, y = forecast.sliding_windows(np.arange(100.0), T=24, horizon=3)
+    assert X.shape == (74, 24, 1) and list(X[-1, [0, -1], 0]) == [73, 96]
+    assert list(y[-1]) == [97, 98, 99]
+    quote_quiz("09a", "Its validation MSE settles near 0.088")
+    data_rng = np.random.default_rng(1)  # the chapter's random numbers and training
+    x_train, y_train = data_rng.random((1000, 10, 1)), data_rng.random((1000, 1))
+    x_valid, y_valid = data_rng.random((1000, 10, 1)), data_rng.random((1000, 1))
+    params = forecast.init_forecaster(1, 50, 1, np.random.default_rng(2))
+    history = forecast.fit(
+        params, x_train, y_train, optim.RMSprop(lr=0.001, rho=0.9, eps=1e-7), epochs=10,
+        batch_size=32, rng=np.random.default_rng(3), X_valid=x_valid, y_valid=y_valid,
+    )  # fmt: skip
+    assert round(history.valid_loss[-1], 3) == 0.088
+    quote_quiz("09a", "the floor is $\\operatorname{Var}(y) = 1/12 \\approx 0.083$")
+    assert round(1 / 12, 3) == 0.083
