@@ -1,6 +1,7 @@
 """Tests for rnncourse.data.dates: formats, splits, vocabularies, and the stored translators."""
 
 import datetime
+import json
 
 import numpy as np
 import pytest
@@ -162,3 +163,49 @@ def test_loading_rejects_files_that_are_not_date_models(tmp_path, rng):
         dates.load_date_model(mismatched)
     with pytest.raises(FileNotFoundError):
         dates.load_date_model(tmp_path / "nothing.npz")
+
+
+# ---------------------------------------------------------------- training live
+
+
+def test_batch_source_draws_new_training_dates_at_every_call():
+    sample = dates.batch_source()
+    rng = np.random.default_rng(0)
+    src, targets, src_mask = sample(8, rng)
+    again, _, _ = sample(8, rng)
+    assert src.shape == src_mask.shape and src.shape[0] == 8
+    assert targets.shape == (8, dates.TARGET_LENGTH)
+    assert not np.array_equal(src[:, :5], again[:, :5])  # a new batch, not the same one
+    texts = dates.TARGET_VOCAB.decode(targets)
+    days = [datetime.date.fromisoformat(text) for text in texts]
+    assert not any(dates.is_heldout(day) for day in days)  # training days only
+    test_days = dates.TARGET_VOCAB.decode(dates.batch_source("test")(8, rng)[1])
+    assert all(dates.is_heldout(datetime.date.fromisoformat(text)) for text in test_days)
+    with pytest.raises(ValueError, match="split"):
+        dates.batch_source("valid")
+
+
+@pytest.mark.parametrize("attention", seq2seq.ATTENTIONS)
+def test_train_live_trains_through_the_one_loop_and_scores_held_out_dates(attention):
+    run = dates.train_live(attention, steps=6, eval_size=20)
+    assert len(run.history.loss) == 6 and run.history.loss[-1] < run.history.loss[0]
+    assert 0.0 <= run.accuracy <= 1.0 and run.seconds > 0 and run.eval_seconds > 0
+    model = run.date_model.model
+    assert model.config["attention"] == attention
+    assert model.params["out.W_hy"].dtype == np.float32  # the live runs train in float32
+    info = run.date_model.info
+    assert info["heldout_accuracy"] == run.accuracy and info["heldout_size"] == 20
+    assert json.loads(info["train_config"])["steps"] == 6
+    outputs, _, _ = dates.translate(run.date_model, ["9 Oct 1993"])
+    assert len(outputs) == 1
+
+
+def test_train_live_is_deterministic_and_checks_its_arguments():
+    first = dates.train_live("luong", steps=3, eval_size=10, seed=5)
+    second = dates.train_live("luong", steps=3, eval_size=10, seed=5)
+    assert first.history.loss == second.history.loss
+    assert set(dates.LIVE_STEPS) == set(seq2seq.ATTENTIONS)
+    with pytest.raises(ValueError, match="attention must be one of"):
+        dates.train_live("transformer")
+    with pytest.raises(ValueError, match="steps"):
+        dates.train_live("none", steps=0)

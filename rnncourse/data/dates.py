@@ -348,7 +348,7 @@ LIVE_CONFIG = {
 }
 
 #: Training steps of :func:`train_live` for each variant, unless told otherwise.
-LIVE_STEPS = {"bahdanau": 600, "luong": 600, "none": 4000}
+LIVE_STEPS = {"bahdanau": 400, "luong": 400, "none": 1500}
 
 
 class LiveRun(NamedTuple):
