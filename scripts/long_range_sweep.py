@@ -20,6 +20,11 @@ weights and every training batch from ``np.random.default_rng([s, T, m])`` (Rebe
 ``[s, 0, m]``); the evaluation batch of length T from ``np.random.default_rng([10_000, T])``
 (Reber: ``[10_000, 0]``), the same for every model and seed.
 
+Every step runs through the chapters' step-by-step cells (``train_on_task`` with its default
+``fast=False``), so tests/test_one_loop.py can re-run a stored run bit for bit. Chapter 8 also
+trains the seed-0 runs of the RNN, the LSTM and the GRU at T = 50 live, for half the steps, on
+the fast cells: :func:`rnncourse.long_range.compare_live`, the same seeds and evaluation batch.
+
 The results go to one ``.npz`` file (no pickles), by default the package's
 ``rnncourse/weights/long_range_sweep.npz``, which chapter 8 loads with
 :func:`rnncourse.long_range.load_sweep`. Arrays (M models, R lengths T, S seeds, E
