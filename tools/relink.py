@@ -48,7 +48,7 @@ FENCE = re.compile(r"^(```|~~~).*?^\1", re.DOTALL | re.MULTILINE)
 LINK = re.compile(
     r"(?<![\w/.-])(?P<prefix>(?:\.\./notebooks/|notebooks/|\./)?)"
     r"(?P<name>[0-9A][0-9][a-h]?_[A-Za-z0-9_-]+\.ipynb)"
-    r"(?P<anchor>#[^\s)\"'\]>`]*)?"
+    r"(?P<anchor>#[^\s)\"\]>`]*)?"
 )
 #: An in-notebook Markdown link: ``](#anchor)``.
 LOCAL = re.compile(r"\]\(#(?P<anchor>[^\s)]+)\)")

@@ -18,7 +18,7 @@ def rendered(text):
     """README text with the course-map section filled in from the data."""
     head, rest = text.split(START, 1)
     _, tail = rest.split(END, 1)
-    body = course_map.table_markdown("notebooks/") + "\n\nSuggested paths:\n\n"
+    body = course_map.table_markdown("notebooks/", "exercises/") + "\n\nSuggested paths:\n\n"
     return f"{head}{START}\n{body}{course_map.paths_markdown()}\n{END}{tail}"
 
 

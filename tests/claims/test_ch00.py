@@ -1,5 +1,7 @@
 """Chapter 00's claims, each quoted from the chapter and recomputed with numpy and the package."""
 
+import re
+
 import nbformat
 import numpy as np
 from _quote import ROOT, quote
@@ -15,7 +17,7 @@ def test_times_are_in_the_course_map():
     quote(
         "00",
         "The [course map](#Course-map) at the end of this chapter gives the reading and "
-        "exercise\ntimes of every chapter, this one included.",
+        "exercise times of every part of every chapter, this one included.",
     )
     # the chapter states no number of minutes: the time model's table is the only source
     for chapter in course_map.CHAPTERS:
@@ -99,19 +101,44 @@ def test_stack_and_the_third_step():
     assert np.allclose(hs[:, 2], h_t)
 
 
-def test_exercise_notebooks_exist_for_chapters_with_exercises():
+def test_each_chapter_keeps_one_exercise_notebook():
     quote(
         "00",
-        "Every chapter with a function in the *exercise* column of the course map "
-        "(below)\nhas an exercise notebook in `exercises/`.",
+        "Each chapter keeps one exercise notebook in `exercises/`, however many parts it has "
+        "(chapter 7's is `exercises/07_training_toolbox.ipynb`); the *exercise* column of the "
+        "course map (below) links it on the parts that teach its functions, and each part's "
+        "*Exercises* cell names the functions that practise it.",
     )
-    for chapter in course_map.CHAPTERS:
+    assert course_map.exercise_notebook("07") == "07_training_toolbox.ipynb"
+    assert [c.number for c in course_map.parts_of("07")] == ["07a", "07b", "07c"]
+    table = course_map.table_markdown().splitlines()[2:]
+    for chapter, row in zip(course_map.CHAPTERS, table, strict=True):
+        book = course_map.exercise_notebook(chapter.number)
         if chapter.exercises:
-            assert (ROOT / "exercises" / chapter.file).exists(), chapter.number
+            assert (ROOT / "exercises" / book).exists(), chapter.number
+            assert f"(../exercises/{book})" in row, chapter.number
+            text = (ROOT / "notebooks" / chapter.file).read_text(encoding="utf-8")
+            assert all(name in text for name in chapter.exercises), chapter.number
+        else:
+            assert "../exercises/" not in row, chapter.number
 
 
-def test_every_chapter_ends_with_a_quiz():
-    quote("00", "Each chapter ends with a short quiz")
+def test_parts_of_one_sitting_keep_the_section_numbers():
+    quote("00", "chapter 7 is the three notebooks 7a, 7b and 7c")
+    quote("00", "(section 4 of chapter 7 is in part 7b), so no part needs more than an hour")
+    assert [c.number for c in course_map.parts_of("07")] == ["07a", "07b", "07c"]
+    nb = nbformat.read(ROOT / "notebooks" / course_map.part("07b").file, as_version=4)
+    headings = [c.source for c in nb.cells if c.cell_type == "markdown"]
+    assert any(re.search(r"^## 4\. ", s, re.MULTILINE) for s in headings)
+    assert all(course_map.TIMES[c.number][0] <= 60 for c in course_map.CHAPTERS)
+    for c in course_map.CHAPTERS:  # the first cell of each part links the other parts
+        first = nbformat.read(ROOT / "notebooks" / c.file, as_version=4).cells[0].source
+        for other in course_map.parts_of(c.chapter):
+            assert other is c or f"({other.file})" in first, (c.number, other.number)
+
+
+def test_every_notebook_ends_with_a_quiz():
+    quote("00", "Every notebook ends with a short quiz")
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         assert any("quiz" in c.source for c in nb.cells if c.cell_type == "code"), path.name
