@@ -4,8 +4,9 @@
     python tools/build_site.py --only 01 04 --out /tmp/site
     python tools/build_site.py --no-assets            # pages only, no JavaScript copied
 
-Every ``notebooks/*.ipynb`` (in course order: 00 ... 12, then A1, A2) is run in a fresh kernel
-with nbclient, keeping the widgets' state, and exported to HTML with nbconvert's lab template.
+Every ``notebooks/*.ipynb``, one per part (in course order: 00, 01a, 01b ... 12b, then A1a
+... A2), is run in a fresh kernel with nbclient, keeping the widgets' state, and exported to
+HTML with nbconvert's lab template.
 ``PLOTLY_RENDERER=notebook`` makes plotly put its figures and plotly.js into the page itself.
 ``index.html`` lists the chapters with their titles; links between chapters point to the pages.
 
@@ -128,7 +129,7 @@ numpy, with widgets that show hidden states, gates and gradients.</p>
 
 
 def chapters(folder=NOTEBOOKS):
-    """The chapter notebooks in course order: names sort as 00 ... 12, then A1, A2."""
+    """The notebooks (one per part) in course order: 00, 01a ... 12b, then A1a ... A2."""
     return sorted(Path(folder).glob("*.ipynb"))
 
 
