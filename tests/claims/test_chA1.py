@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pytest
-from _quote import quote
+from _quote import quote, quote_quiz
 
 from rnncourse import activations, bptt, deep, dropout, gradients, gru, layers, losses, lstm, rnn
 from rnncourse.activations import sigmoid, softmax
@@ -562,3 +562,14 @@ def test_item26_neighbours_of_a_series_depend_on_each_other():
     shuffled = rng.permutation(s)
     assert np.corrcoef(s[:-1], s[1:])[0, 1] == pytest.approx(0.9, abs=0.02)
     assert abs(np.corrcoef(shuffled[:-1], shuffled[1:])[0, 1]) < 0.03
+
+
+def test_quiz_numbers_of_the_new_questions():
+    quote_quiz("A1b", "a second sigmoid squeezes it into $(\\sigma(0), \\sigma(1)) = (0.5, 0.731)$")
+    assert (round(float(sigmoid(0.0)), 3), round(float(sigmoid(1.0)), 3)) == (0.5, 0.731)
+    quote_quiz("A1c", "only with probability $(1 - p)^k$, with p = 0.5 and 10 steps")
+    quote_quiz("A1c", "about 0.001")
+    assert round(0.5**10, 3) == 0.001
+    quote_quiz("A1c", "the kept units are scaled by $1/(1 - p)$ instead")
+    mask = dropout.dropout_mask((10_000,), 0.5, np.random.default_rng(0))
+    assert set(np.unique(mask)) <= {0.0, 2.0}  # kept units carry 1 / (1 - p)
