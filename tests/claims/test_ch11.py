@@ -7,6 +7,7 @@ scripts/train_dates.py); nothing is retrained here.
 
 import datetime
 import importlib.util
+import inspect
 import json
 from pathlib import Path
 
@@ -314,9 +315,12 @@ def test_quiz_numbers_of_the_held_out_question():
     quote_quiz("11b", "written in any of the 17 formats")
     quote_quiz("11b", "every training batch draws its formats from all 17")
     assert len(dates.FORMATS) == 17
-    script = (ROOT / "scripts/train_dates.py").read_text()  # training batches: every format
-    assert 'date_pairs(config["batch_size"], rng, split="train")' in script
-    assert len(set(dates.date_pairs(2000, np.random.default_rng(0)).formats)) == 17
+    script = (ROOT / "scripts/train_dates.py").read_text()  # trains on dates.batch_source
+    assert 'dates.batch_source("train")' in script
+    # which draws its dates with date_pairs' default formats: all 17
+    assert "date_pairs(batch_size, rng, split=split)" in inspect.getsource(dates.batch_source)
+    formats = set(dates.date_pairs(2000, np.random.default_rng(0), split="train").formats)
+    assert formats == set(dates.FORMATS)
     quote_quiz("11b", "The test dates lie in the same range, 1950 to 2049")
     assert (dates.FIRST_DATE.year, dates.LAST_DATE.year) == (1950, 2049)
     test = dates.random_dates(5000, np.random.default_rng(0), split="test")
