@@ -301,9 +301,10 @@ def paths_markdown():
         reading = sum(TIMES[n][0] for n in numbers)
         practice = sum(TIMES[n][1] for n in numbers)
         chapters = list(dict.fromkeys(part(n).chapter for n in numbers))
+        head, last = ", ".join(chapters[:-1]), chapters[-1]
+        listed = f"{head} and {last}" if head else last
         lines.append(
-            f"- **{name}**: {description}. Chapters {', '.join(chapters)}, "
-            f"{len(numbers)} notebooks of one sitting each "
-            f"(about {_hours(reading)} of reading and {_hours(practice)} of exercises)."
+            f"- **{name}**: {description}. Chapters {listed}, in {len(numbers)} notebooks of one "
+            f"sitting (about {_hours(reading)} of reading and {_hours(practice)} of exercises)."
         )
     return "\n".join(lines)
