@@ -42,7 +42,9 @@ halved once (``scale``), one ``tanh`` of the whole (4H, N) pre-activation gives 
 ``(1 + u) / 2`` is every sigmoid gate and u's g block is g. The derivative of a gate with
 respect to its pre-activation is ``scale**2 * (1 - u**2)`` for all four blocks alike.
 
-Every array keeps the dtype of x and the params (float32 stays float32).
+Every array keeps the dtype of x and the params (float32 stays float32). The encoder-decoder
+of chapter 11 has a training path of its own, :mod:`rnncourse.fast_seq2seq`, which runs its
+encoder and its attention-free decoders on :func:`cell_forward` and :func:`cell_backward`.
 """
 
 from typing import NamedTuple

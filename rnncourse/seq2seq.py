@@ -47,6 +47,12 @@ input is K + 2 H_enc wide for Bahdanau, K otherwise), ``att.*`` (the score's par
 :mod:`rnncourse.attention`), ``comb.W_c`` (2 H_enc + H_dec, H_dec) and ``comb.b_c`` (H_dec,)
 for Luong, ``out.W_hy`` (H_dec, K) and ``out.b_y`` (K,).
 
+**Training.** :func:`seq2seq_loss` is the loss and gradients of one teacher-forced batch,
+computed one decoder step at a time, as the chapter explains it. :class:`TeacherForcing`
+hands a model to chapter 7's loop, :func:`rnncourse.train.train`, which trains it on the fast
+path (:mod:`rnncourse.fast_seq2seq`: the same numbers, less work); :class:`DecayingLR` lowers
+the learning rate over the second half of a run.
+
 A model is saved to and loaded from a ``.npz`` file of plain arrays: the params, the config
 as a JSON string, and any extra arrays (vocabularies, metrics). No pickles.
 """
