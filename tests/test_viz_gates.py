@@ -265,3 +265,37 @@ def test_builder_takes_any_trace_function():
     x = G.input_sequence("step")
     np.testing.assert_allclose(_lines(box.figure, 0, H=2), np.outer(x, [2.0, -2.0]))
     np.testing.assert_allclose(_lines(box.figure, 1, H=2), 1.0)
+
+
+def test_the_figure_counts_steps_and_units_from_one():
+    # chapter 0's notation: steps t = 1, ..., T on the x axis, units 1, ..., H in the legend
+    box = G.lstm_gate_explorer()
+    fig, T = box.figure, G.DEFAULT_T
+    for line in fig.data:
+        np.testing.assert_array_equal(np.array(line.x), np.arange(1, T + 1))
+    assert [line.name for line in fig.data[1:4]] == ["unit 1", "unit 2", "unit 3"]
+    step = box.controls["step"]
+    assert (step.min, step.max, step.value) == (1, T, 3)
+    assert [label for label, _ in box.controls["unit"].options] == ["unit 1", "unit 2", "unit 3"]
+    box.controls["text"].value = "1, 0, 0, 0, 0"  # a shorter input: the axis and slider follow
+    np.testing.assert_array_equal(np.array(fig.data[1].x), np.arange(1, 6))
+    assert step.max == 5
+
+
+def test_the_pulse_is_where_its_description_says():
+    # x_t is entry t - 1: "a single 1 at t = 3", "ones from t = 6 on", "a 1 at t = 1"
+    assert "t = 3" in G.PATTERNS["pulse"] and G.input_sequence("pulse")[3 - 1] == 1
+    step = G.input_sequence("step")
+    assert "t = 6" in G.PATTERNS["step"] and step[6 - 2] == 0 and step[6 - 1] == 1
+    assert "t = 1" in G.PATTERNS["remember the first input"]
+    assert G.input_sequence("remember the first input")[0] == 1
+
+
+def test_diagram_reads_step_t_from_row_t_minus_one():
+    trace = G.lstm_gate_trace(G.input_sequence("pulse"))
+    first = G.lstm_diagram(trace, 1, 0)
+    assert "time step t = 1, unit 1" in first
+    assert f">{trace['c'][0, 0]:.2f}</text>" in first  # c_1 is row 0
+    for bad in (0, 31, 2.0, True):
+        with pytest.raises(ValueError, match="t must be a time step from 1 to T = 30"):
+            G.lstm_diagram(trace, bad, 0)

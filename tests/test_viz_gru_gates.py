@@ -195,3 +195,39 @@ def test_every_control_reaches_the_trace():
     controls["z gate"].value = "frozen open"
     h = _panel(fig, "h", 3)
     np.testing.assert_array_equal(h, np.broadcast_to(h[0], h.shape))  # a flat copy of h_0
+
+
+def test_the_figure_counts_steps_and_units_from_one():
+    # chapter 0's notation: steps t = 1, ..., T, h_0 drawn at t = 0, units 1, ..., H
+    box = gg.gru_gate_explorer(T=20, H=3)
+    fig = box.figure
+    np.testing.assert_array_equal(np.array(fig.data[0].x), np.arange(1, 21))
+    start = 1 + [k for k, _, _ in gg.PANELS].index("h") * 3
+    for line in fig.data[1:start]:
+        np.testing.assert_array_equal(np.array(line.x), np.arange(1, 21))
+    for line in fig.data[start:]:
+        np.testing.assert_array_equal(np.array(line.x), np.arange(0, 21))
+    assert [line.name for line in fig.data[start:]] == ["unit 1", "unit 2", "unit 3"]
+    step = box.controls["step"]
+    assert (step.min, step.max, step.value) == (1, 20, 3)
+    assert [label for label, _ in box.controls["unit"].options] == ["unit 1", "unit 2", "unit 3"]
+    assert "time step t = 3, unit 1" in box.diagram.value
+
+
+def test_the_pulses_are_where_their_descriptions_say():
+    T = 20
+    assert "t = 1" in gg.PATTERNS["pulse"] and gg.input_pattern("pulse", T)[1 - 1, 0] == 1
+    two = gg.input_pattern("two pulses", T)[:, 0]
+    assert two[1 - 1] == 1 and two[T // 2 + 1 - 1] == -1
+    step = gg.input_pattern("step", T)[:, 0]
+    assert step[T // 4 - 1] == 0 and step[T // 4 + 1 - 1] == 1
+
+
+def test_diagram_reads_step_t_from_row_t_minus_one():
+    trace = gg.gru_gate_trace(T=10)
+    first = gg.gru_diagram(trace, 1, 1)
+    assert "time step t = 1, unit 2" in first
+    assert f">{trace.h0[1]:.2f}</text>" in first  # h_{t-1} at t = 1 is h_0
+    for bad in (0, 11, 1.0):
+        with pytest.raises(ValueError, match="t must be a time step from 1 to T = 10"):
+            gg.gru_diagram(trace, bad, 0)

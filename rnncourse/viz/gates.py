@@ -41,9 +41,13 @@ It returns an ``ipywidgets.VBox`` with three handles for tests and curious learn
 ``data[1 + r * H + k]`` for row r and unit k), ``box.controls`` (a dict: ``"pattern"``,
 ``"text"``, each slider's name, and ``"<gate> gate"`` for each gate, e.g. ``"f gate"``) and
 ``box.status`` (the HTML line: the summary, or why the typed input could not be read).
-``diagram(trace, t, unit) -> svg``, optional, draws the cell with row ``t`` of the trace
+``diagram(trace, t, unit) -> svg``, optional, draws the cell at step ``t`` (1 to T, row
+``t - 1`` of the trace) for hidden unit ``unit`` (0 to H - 1, shown as unit ``unit + 1``)
 (:mod:`rnncourse.viz.cell_diagram`); then ``box.diagram`` is that picture (an HTML widget)
 and ``box.controls`` also has ``"step"`` and ``"unit"``, which choose what it shows.
+
+The figure's x axis counts steps t = 1, ..., T and its legend names units 1, ..., H, as the
+course's notation does (chapter 0); in the arrays, step t is row t - 1 and unit k column k - 1.
 
 Shapes: T time steps, D = 1 input feature, H hidden units.
 """
@@ -56,13 +60,14 @@ import numpy as np
 from .. import lstm
 from ..notebook import OKABE_ITO
 
-#: Input patterns, name -> description. All have :data:`DEFAULT_T` steps.
+#: Input patterns, name -> description. All have :data:`DEFAULT_T` steps, counted
+#: t = 1, ..., T as in the course's notation (x_t is entry t - 1 of the array).
 PATTERNS = {
-    "pulse": "a single 1 at t = 2, zeros elsewhere",
-    "step": "zeros, then ones from t = 5 on",
+    "pulse": "a single 1 at t = 3, zeros elsewhere",
+    "step": "zeros, then ones from t = 6 on",
     "sine": "a sine wave with a period of 10 steps",
     "noise": "standard normal noise (fixed seed)",
-    "remember the first input": "a 1 at t = 0, then small distractor noise: "
+    "remember the first input": "a 1 at t = 1, then small distractor noise: "
     "does the cell still hold the 1 at the end?",
 }
 
@@ -106,15 +111,16 @@ class Slider(NamedTuple):
 
 def input_sequence(pattern, T=DEFAULT_T):
     """The input sequence (T,) of one of :data:`PATTERNS`, rounded to two decimals so that
-    its text in the explorer's box reads back to exactly these numbers."""
+    its text in the explorer's box reads back to exactly these numbers. Entry ``t - 1`` is
+    x_t (steps count from 1, as in :data:`PATTERNS`)."""
     if pattern not in PATTERNS:
         raise ValueError(f"pattern must be one of {list(PATTERNS)}, but got {pattern!r}.")
-    t = np.arange(T)
+    t = np.arange(T)  # array index t - 1 of step t
     noise = np.random.default_rng(1).standard_normal(T)  # the same noise on every call
     if pattern == "pulse":
-        x = (t == 2).astype(np.float64)
+        x = (t == 2).astype(np.float64)  # step t = 3
     elif pattern == "step":
-        x = (t >= 5).astype(np.float64)
+        x = (t >= 5).astype(np.float64)  # steps t = 6, 7, ...
     elif pattern == "sine":
         x = np.sin(2 * np.pi * t / 10)
     elif pattern == "noise":
@@ -231,7 +237,7 @@ def lstm_gate_trace(x, modes=None, forget_bias=1.0, input_scale=1.0, H=3, seed=0
     - H, seed: the number of hidden units and the seed of the weights
 
     Returns a dict of float64 arrays: ``"x"`` (T,) as given, and ``"i", "f", "g", "o"``,
-    ``"c"``, ``"h"``, each (T, H), row t belonging to step t. h_0 and c_0 are zero.
+    ``"c"``, ``"h"``, each (T, H), row t - 1 belonging to step t. h_0 and c_0 are zero.
     """
     x = _check_sequence(x)
     if not np.isfinite(input_scale):
@@ -283,7 +289,7 @@ def build_gate_explorer(
 
     trace = compute()
     H = trace[rows[0].key].shape[1]
-    steps = np.arange(state["x"].size)
+    steps = np.arange(1, state["x"].size + 1)  # t = 1, ..., T, as in the equations
     fig = go.FigureWidget(
         make_subplots(rows=1 + len(rows), cols=1, shared_xaxes=True, vertical_spacing=0.025)
     )
@@ -333,7 +339,7 @@ def build_gate_explorer(
     picture = None
     if diagram is not None:  # the cell drawn with one step's numbers, for one unit
         controls["step"] = widgets.IntSlider(
-            value=min(3, steps.size - 1), min=0, max=steps.size - 1, description="diagram at t",
+            value=min(3, steps.size), min=1, max=steps.size, description="diagram at t",
             style=wide, continuous_update=True,
         )  # fmt: skip
         controls["unit"] = widgets.Dropdown(
@@ -343,7 +349,7 @@ def build_gate_explorer(
         state["trace"] = trace
 
         def draw_picture(_=None):
-            t = min(controls["step"].value, state["x"].size - 1)
+            t = min(controls["step"].value, state["x"].size)
             picture.value = diagram(state["trace"], t, controls["unit"].value)
 
         draw_picture()
@@ -354,9 +360,9 @@ def build_gate_explorer(
         new = compute()
         if picture is not None:
             state["trace"] = new
-            controls["step"].max = state["x"].size - 1
+            controls["step"].max = state["x"].size
             draw_picture()
-        t = np.arange(state["x"].size)
+        t = np.arange(1, state["x"].size + 1)  # t = 1, ..., T
         with fig.batch_update():
             fig.data[0].x, fig.data[0].y = t, state["x"]
             for r, row in enumerate(rows):
@@ -439,7 +445,11 @@ def lstm_gate_explorer(pattern="pulse", H=3, seed=0):
 
 
 def lstm_diagram(trace, t, unit):
-    """The LSTM cell (:mod:`rnncourse.viz.cell_diagram`) with row ``t`` of a trace, one unit."""
+    """The LSTM cell (:mod:`rnncourse.viz.cell_diagram`) at step ``t`` (1 to T, row ``t - 1``
+    of a trace) for hidden unit ``unit`` (a column index, 0 to H - 1; named unit ``unit + 1``)."""
     from .cell_diagram import lstm_svg, lstm_values
 
-    return lstm_svg(lstm_values(trace, t, unit), where=f"time step t = {t}, unit {unit + 1}")
+    T = len(trace["x"])
+    if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or not 1 <= t <= T:
+        raise ValueError(f"t must be a time step from 1 to T = {T}, but got {t!r}.")
+    return lstm_svg(lstm_values(trace, t - 1, unit), where=f"time step t = {t}, unit {unit + 1}")

@@ -20,6 +20,10 @@ Three layers, as everywhere in :mod:`rnncourse.viz`:
 2. :func:`gru_gate_explorer` builds the controls and a plotly ``FigureWidget`` once;
 3. a thin callback writes new data into the figure inside ``fig.batch_update()``.
 
+The figure counts steps t = 1, ..., T and draws h_0 at t = 0; its legend names units
+1, ..., H, as the course's notation does (chapter 0). In the arrays, step t is row t - 1 and
+unit k column k - 1.
+
 Shapes: T time steps, D = 1 input feature, H hidden units.
 """
 
@@ -32,11 +36,11 @@ from .._validate import require_positive_int
 from ..notebook import OKABE_ITO
 from ._controls import bind
 
-#: Input patterns offered, name -> description.
+#: Input patterns offered, name -> description; steps count t = 1, ..., T.
 PATTERNS = {
-    "pulse": "a single pulse at t = 0, then silence",
-    "two pulses": "a positive pulse at t = 0 and a negative one at t = T // 2",
-    "step": "zero, then one from t = T // 4 on",
+    "pulse": "a single pulse at t = 1, then silence",
+    "two pulses": "a positive pulse at t = 1 and a negative one at t = T // 2 + 1",
+    "step": "zero, then one from t = T // 4 + 1 on",
     "sine": "a sine wave with a period of 12 steps",
     "noise": "standard normal noise",
 }
@@ -56,20 +60,21 @@ Z_BIAS_RANGE = (-4.0, 4.0)
 
 
 class GRUGateTrace(NamedTuple):
-    """What :func:`gru_gate_trace` returns; row t of each (T, H) array belongs to step t."""
+    """What :func:`gru_gate_trace` returns; row t - 1 of each (T, H) array belongs to step t."""
 
     x: np.ndarray  # (T, 1) input sequence, already multiplied by input_scale
     r: np.ndarray  # (T, H) reset gate
     z: np.ndarray  # (T, H) update gate
     n: np.ndarray  # (T, H) candidate state
-    h: np.ndarray  # (T, H) hidden states; h[t] is h_t
+    h: np.ndarray  # (T, H) hidden states; h[t - 1] is h_t
     h0: np.ndarray  # (H,) the initial state
 
 
 def input_pattern(pattern, T, seed=0):
-    """An input sequence of shape (T, 1) for one of :data:`PATTERNS` (``seed`` for noise)."""
+    """An input sequence of shape (T, 1) for one of :data:`PATTERNS` (``seed`` for noise);
+    row t - 1 is x_t."""
     T = require_positive_int("T", T)
-    t = np.arange(T)
+    t = np.arange(T)  # array index t - 1 of step t
     if pattern == "pulse":
         x = (t == 0).astype(np.float64)
     elif pattern == "two pulses":
@@ -192,8 +197,8 @@ def gru_gate_explorer(
 ):
     """A widget: controls for the input pattern, input scale, update-gate bias, the candidate
     formula, and a dropdown per gate (r, z) to freeze it open or shut; five stacked panels
-    x_t, r_t, z_t, n_t and h_t against t (one line per hidden unit; h_t's panel also marks
-    h_0 at t = -1).
+    x_t, r_t, z_t, n_t and h_t against t = 1, ..., T (one line per hidden unit, units
+    numbered 1, ..., H; h_t's panel also marks h_0 at t = 0).
 
     The returned VBox has handles for tests and curious learners: ``box.figure`` (the
     ``FigureWidget``: ``data[0]`` is x_t, then H lines per panel of :data:`PANELS`),
@@ -214,7 +219,7 @@ def gru_gate_explorer(
         "modes": {gate: "normal" for gate in GATES} | _check_modes(modes),
     }
     trace = gru_gate_trace(**state, T=T, H=H, seed=seed)
-    steps = np.arange(T)
+    steps = np.arange(1, T + 1)  # t = 1, ..., T, as in the equations
     layout = make_subplots(
         rows=1 + len(PANELS), cols=1, shared_xaxes=True, vertical_spacing=0.03,
         row_heights=[0.12] + [0.22] * len(PANELS),
@@ -229,11 +234,11 @@ def gru_gate_explorer(
         for j in range(H):
             colour = _COLOURS[j % len(_COLOURS)]
             x_values, y_values = steps, values[:, j]
-            if key == "h":  # prepend h_0 at t = -1, so "copy the old state" is visible
-                x_values = np.concatenate([[-1], steps])
+            if key == "h":  # prepend h_0 at t = 0, so "copy the old state" is visible
+                x_values = np.concatenate([[0], steps])
                 y_values = np.concatenate([[trace.h0[j]], values[:, j]])
             fig.add_scatter(
-                x=x_values, y=y_values, mode="lines", name=f"unit {j}", legendgroup=f"u{j}",
+                x=x_values, y=y_values, mode="lines", name=f"unit {j + 1}", legendgroup=f"u{j}",
                 line={"color": colour}, showlegend=key == "h", row=row, col=1,
             )  # fmt: skip
         fig.update_yaxes(title_text=title, range=list(y_range), row=row, col=1)
@@ -263,11 +268,11 @@ def gru_gate_explorer(
         )  # fmt: skip
     summary = widgets.HTML(_summary(trace))
     controls["step"] = widgets.IntSlider(
-        value=min(3, T - 1), min=0, max=T - 1, description="diagram at t", style=style
-    )
+        value=min(3, T), min=1, max=T, description="diagram at t", style=style
+    )  # a time step t = 1, ..., T
     controls["unit"] = widgets.Dropdown(
-        options=[(f"unit {k}", k) for k in range(H)], value=0, description="unit"
-    )  # numbered from 0, as in the figure's legend
+        options=[(f"unit {k + 1}", k) for k in range(H)], value=0, description="unit"
+    )  # numbered from 1, as in the figure's legend
     picture = widgets.HTML()
     state_trace = {"trace": trace}
 
@@ -326,7 +331,12 @@ def gru_gate_explorer(
 
 
 def gru_diagram(trace, t, unit, reset_after=True):
-    """The GRU cell (:mod:`rnncourse.viz.cell_diagram`) with row ``t`` of a trace, one unit."""
+    """The GRU cell (:mod:`rnncourse.viz.cell_diagram`) at step ``t`` (1 to T, row ``t - 1``
+    of a trace) for hidden unit ``unit`` (a column index, 0 to H - 1; named unit ``unit + 1``)."""
     from .cell_diagram import gru_svg, gru_values
 
-    return gru_svg(gru_values(trace, t, unit), reset_after, where=f"time step t = {t}, unit {unit}")
+    T = len(trace.x)
+    if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or not 1 <= t <= T:
+        raise ValueError(f"t must be a time step from 1 to T = {T}, but got {t!r}.")
+    where = f"time step t = {t}, unit {unit + 1}"
+    return gru_svg(gru_values(trace, t - 1, unit), reset_after, where=where)
