@@ -206,30 +206,6 @@ def predict(model, x, readout="last"):
     return scores[:, -1] if readout == "last" else scores
 
 
-def loss_and_grads(model, task, batch):
-    """Loss and gradients of ``model`` on one batch of ``task``.
-
-    For ``readout="last"`` the loss sees only the last step's output, so the gradient
-    enters the network at step T alone and BPTT must carry it back to the marked steps.
-
-    Returns the loss (a float), a dict of gradients with the keys of ``model.params``, and
-    the scores the loss saw: (N, K) or (N, T, K).
-    """
-    scores, _, (cell_cache, head_cache) = train.forward(model, batch.x)  # (N, T, K)
-    loss_fn = LOSSES[task.loss]
-    if task.readout == "last":
-        value, dlast = loss_fn(scores[:, -1], batch.y)  # (N, K)
-        dscores = np.zeros_like(scores)
-        dscores[:, -1] = dlast  # no loss on the other steps
-        seen = scores[:, -1]
-    else:
-        value, dscores = loss_fn(scores, batch.y, batch.mask)
-        seen = scores
-    dh, dW_hy, db_y = layers.linear_backward(dscores, head_cache)  # dh (N, T, H)
-    _, _, grads = deep.cell_backward(model.cell, dh, cell_cache)  # BPTT over all T steps
-    return value, {**grads, "W_hy": dW_hy, "b_y": db_y}, seen
-
-
 def evaluate(model, task, batch):
     """The loss and the task's metrics on a fixed batch, as a dict of floats."""
     scores = predict(model, batch.x, task.readout)
