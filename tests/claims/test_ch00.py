@@ -4,7 +4,7 @@ import re
 
 import nbformat
 import numpy as np
-from _quote import ROOT, quote
+from _quote import ROOT, quote, quote_quiz
 
 from rnncourse import course_map, notation, rnn
 
@@ -150,3 +150,116 @@ def test_the_notation_table_comes_from_the_package():
     assert any("notation.table_markdown()" in c.source for c in nb.cells if c.cell_type == "code")
     for symbol in ("W_xh", "W_hh", "b_h", "h_t", "x_t"):
         assert symbol in notation.table_markdown(), symbol
+
+
+def test_quiz_00_question_1():
+    quote_quiz("00", "`x` has shape $(N, T, D) = (8, 20, 5)$. What is the shape of `x[:, 3]`?")
+    quote_quiz(
+        "00",
+        "Right: the colon keeps all $N = 8$ sequences, the integer index 3 picks one time step "
+        "(the fourth, $x_4$) and removes the time axis, and the $D = 5$ features stay: $(N, D)$.",
+    )
+    quote_quiz(
+        "00",
+        "Go through the axes one at a time: `:` keeps the batch axis of size 8, the integer 3 "
+        "selects one step of the time axis (so that axis disappears), and the feature axis of "
+        "size 5 is untouched.",
+    )
+    quote_quiz(
+        "00",
+        "That is the shape of `x[3]`, one whole sequence $(T, D)$. In `x[:, 3]` the colon "
+        "stands first, so it is the batch axis that is kept and the time axis that is indexed.",
+    )
+    quote_quiz(
+        "00",
+        "This drops the feature axis instead. The index 3 is in the second position, which is "
+        "the time axis $T$; the features $D$ (the last axis) are all kept.",
+    )
+    quote_quiz(
+        "00",
+        "That is `x[:, 3:4]`: a slice keeps its axis with length 1. An integer index removes "
+        "the axis, so `x[:, 3]` is two-dimensional, ready for `x_t @ W_xh`.",
+    )
+    quote_quiz(
+        "00",
+        "One integer index removes only one axis. The colon keeps all 8 sequences, so the "
+        "result is still a batch: one row of 5 features per sequence.",
+    )
+    x = np.zeros((8, 20, 5))  # (N, T, D)
+    assert x[:, 3].shape == (8, 5) and x[3].shape == (20, 5) and x[:, 3:4].shape == (8, 1, 5)
+    assert x[:, :, 3].shape == (8, 20)  # indexing the feature axis would drop D instead
+    assert np.array_equal(x[:, 3], x[:, 3:4][:, 0])  # index 3 is the fourth step, x_4
+
+
+def test_quiz_00_question_2():
+    quote_quiz(
+        "00",
+        "The hidden states $h_1, \\dots, h_T$ are stacked into `h` of shape $(N, T, H)$, as in "
+        "the notation table. `h[:, 2]` is $h_t$ for which $t$?",
+    )
+    quote_quiz(
+        "00",
+        "Right: the equations count steps from 1 and Python from 0, so `h[:, t-1]` is $h_t$ and "
+        "index 2 is the third state, $h_3$ ($h_0$ is not stored in `h`).",
+    )
+    quote_quiz(
+        "00",
+        "Use the convention of section 2: $x_t$ is `x[:, t-1]` and $h_t$ is `h[:, t-1]`; solve "
+        "$t - 1 = 2$.",
+    )
+    quote_quiz(
+        "00",
+        "That reads the Python index as the step number. The course's steps count from 1, so "
+        "index 2 is the third step: $h_t$ = `h[:, t-1]`.",
+    )
+    quote_quiz(
+        "00",
+        "Index 0 is $h_1$ (the first state after the first input), because $h_0$ is not stored "
+        "in `h`; so index 2 is two steps later, not one.",
+    )
+    x = np.random.default_rng(0).standard_normal((2, 4, 3))
+    params = rnn.init_params(3, 5, np.random.default_rng(1))
+    h, _ = rnn.rnn_forward(x, np.zeros((2, 5)), params)
+    states, h_prev = [], np.zeros((2, 5))
+    for t in range(1, 5):  # steps counted from 1: h_t reads x_t = x[:, t-1]
+        h_prev = rnn.rnn_step_forward(x[:, t - 1], h_prev, params)[0]
+        states.append(h_prev)
+    assert h.shape == (2, 4, 5)  # h_0 is not stored
+    assert np.allclose(h[:, 0], states[0]) and np.allclose(h[:, 2], states[2])  # index 2 is h_3
+
+
+def test_quiz_00_question_6():
+    quote_quiz(
+        "00",
+        "`a` has shape $(N, H) = (4, 6)$. What is the shape of `a.sum(axis=1, keepdims=True)`?",
+    )
+    quote_quiz(
+        "00",
+        "Right: axis 1 ($H$) is summed, leaving one value per row, and `keepdims=True` keeps "
+        "the summed axis with size 1, so the result broadcasts against `a` (as in dividing each "
+        "row by its sum).",
+    )
+    quote_quiz(
+        "00",
+        "Find the axis that is summed (axis 1 is the second, $H = 6$), then apply "
+        "`keepdims=True`: that axis stays, with size 1.",
+    )
+    quote_quiz(
+        "00",
+        "That is `a.sum(axis=1)` without `keepdims`: the summed axis is dropped. "
+        "`keepdims=True` keeps it with size 1.",
+    )
+    quote_quiz(
+        "00",
+        "That sums over axis 0, the batch, as the bias gradient in chapter 2 does. Axis 1 is "
+        "the second axis, $H$; and `keepdims` would keep the summed axis.",
+    )
+    quote_quiz(
+        "00",
+        "That is `a.sum(axis=0, keepdims=True)`. Axis 1 is the $H$ axis, so it is the one "
+        "reduced to size 1, and the 4 rows stay.",
+    )
+    a = np.arange(24.0).reshape(4, 6)  # (N, H)
+    assert a.sum(axis=1, keepdims=True).shape == (4, 1) and a.sum(axis=1).shape == (4,)
+    assert a.sum(axis=0).shape == (6,) and a.sum(axis=0, keepdims=True).shape == (1, 6)
+    assert np.allclose(a / a.sum(axis=1, keepdims=True), a / a.sum(axis=1)[:, None])

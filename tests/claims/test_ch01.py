@@ -4,7 +4,7 @@ import inspect
 
 import numpy as np
 import pytest
-from _quote import quote
+from _quote import quote, quote_quiz
 
 from rnncourse import activations, course_map, init, rnn
 from rnncourse.viz.hidden_states import hidden_state_trace
@@ -264,3 +264,195 @@ def test_the_widget_description():
     p = hidden_states.explorer_params(0.7)
     assert np.abs(np.linalg.eigvals(p["W_hh"])).max() == pytest.approx(0.7)
     assert hidden_states.SCALE_RANGE == (0.1, 2.0)
+
+
+def test_quiz_01a_question_1():
+    quote_quiz(
+        "01a",
+        "An Elman cell has $D = 10$ inputs and $H = 20$ hidden units and reads sequences of $T "
+        "= 50$ steps. How many numbers do $W_{xh}$, $W_{hh}$ and $b_h$ hold together?",
+    )
+    quote_quiz(
+        "01a",
+        "Right: $DH + H^2 + H = 200 + 400 + 20 = 620$ (what `rnn.init_params(10, 20, rng)` "
+        "creates). The same three arrays are used at every step, so $T$ does not appear.",
+    )
+    quote_quiz(
+        "01a",
+        "That leaves out the bias $b_h$, which has one entry per hidden unit: $H = 20$ more "
+        "numbers.",
+    )
+    quote_quiz(
+        "01a",
+        "That leaves out the recurrent matrix $W_{hh}$, $(H, H)$, the $400$ numbers that make "
+        "the cell recurrent.",
+    )
+    quote_quiz(
+        "01a", "That leaves out the input matrix $W_{xh}$, $(D, H)$: $200$ numbers that read $x_t$."
+    )
+    quote_quiz(
+        "01a",
+        "That counts a separate copy of the cell for each of the 50 steps. The unrolled network "
+        "shares one $W_{xh}$, $W_{hh}$ and $b_h$ across all steps: that is parameter sharing.",
+    )
+    params = rnn.init_params(10, 20, np.random.default_rng(0))
+    sizes = {k: v.size for k, v in params.items()}
+    assert (sizes["W_xh"], sizes["W_hh"], sizes["b_h"]) == (200, 400, 20)
+    assert sum(sizes.values()) == 620  # the same for any T: no array depends on it
+    assert 620 - 20 == 600 and 620 - 400 == 220 and 620 - 200 == 420  # each wrong answer
+    assert 50 * 620 == 31000  # a copy per each of the 50 steps
+
+
+def test_quiz_01a_question_3():
+    quote_quiz(
+        "01a",
+        "$\\tanh$ is zero-centred: for pre-activations spread around 0 its outputs average about 0",
+    )
+    quote_quiz(
+        "01a",
+        "True: $\\tanh(0) = 0$ and $\\tanh$ is odd; this part prints a mean of 0.00 over "
+        "100,000 standard normal pre-activations, so $h_{t-1}$ does not push every unit the "
+        "same way.",
+    )
+    quote_quiz("01a", "$\\tanh'(0) = 1$, so near 0 a signal passes through without shrinking")
+    quote_quiz(
+        "01a",
+        "True: $\\tanh'(a) = 1 - \\tanh^2(a)$ is 1 at $a = 0$ (this part prints it), which is "
+        "why tanh is the standard choice.",
+    )
+    quote_quiz("01a", "The sigmoid's derivative is at most $\\sigma'(0) = 0.25$")
+    quote_quiz(
+        "01a",
+        "True: $\\sigma'(a) = \\sigma(a)(1 - \\sigma(a))$ peaks at 0.25 at $a = 0$, so every "
+        "step multiplies a gradient by at most 0.25 times the size of $W_{hh}$.",
+    )
+    quote_quiz(
+        "01a",
+        "False: tanh is bounded, $|h_t| < 1$. That is a strength: the state cannot blow up "
+        "however long the sequence. relu is the unbounded one.",
+    )
+    quote_quiz("01a", "The sigmoid's outputs average about 0, like tanh's")
+    quote_quiz(
+        "01a",
+        "False: the sigmoid's outputs lie in $(0, 1)$ and average about 0.5 (printed in section "
+        "4); that is why a sigmoid cell's state never returns to zero.",
+    )
+    assert activations.tanh(np.zeros(1))[0] == 0.0 and activations.tanh_grad(np.zeros(1))[0] == 1
+    z = np.random.default_rng(0).standard_normal(100_000)
+    assert f"{activations.tanh(z).mean():.2f}" in ("0.00", "-0.00")
+    assert np.allclose(activations.tanh(-z), -activations.tanh(z))  # odd
+    a = np.linspace(-6, 6, 1201)
+    assert np.allclose(activations.tanh_grad(a), 1 - np.tanh(a) ** 2)
+    s = activations.sigmoid(a)
+    assert np.allclose(activations.sigmoid_grad(a), s * (1 - s))
+    assert activations.sigmoid_grad(np.zeros(1))[0] == 0.25 == activations.sigmoid_grad(a).max()
+    assert np.abs(activations.tanh(a)).max() < 1
+    assert (s > 0).all() and (s < 1).all() and round(activations.sigmoid(z).mean(), 1) == 0.5
+
+
+def test_quiz_01b_question_1():
+    quote_quiz(
+        "01b",
+        "Right: one hidden state of $H$ units per sequence and per step; `h[:, t-1]` is $h_t$, "
+        "and $h_0$ is not stored.",
+    )
+    quote_quiz(
+        "01b",
+        "That is one state per sequence, such as `h[:, -1]` (the last state $h_T$). "
+        "`rnn_forward` keeps all $T$ states, since every step may have an output.",
+    )
+    quote_quiz(
+        "01b",
+        "$h_0$ is not included: `h` has exactly $T$ states, $h_1$ to $h_T$, and `h[:, 0]` is "
+        "$h_1$.",
+    )
+    x = np.random.default_rng(0).standard_normal((2, 6, 3))
+    params = rnn.init_params(3, 4, np.random.default_rng(1))
+    h, _ = rnn.rnn_forward(x, np.zeros((2, 4)), params)
+    h_1 = rnn.rnn_step_forward(x[:, 0], np.zeros((2, 4)), params)[0]
+    assert h.shape == (2, 6, 4) and np.allclose(h[:, 0], h_1)  # h[:, 0] is h_1, h_0 not stored
+    h_T = h_1
+    for t in range(2, 7):
+        h_T = rnn.rnn_step_forward(x[:, t - 1], h_T, params)[0]
+    assert np.allclose(h[:, -1], h_T) and np.allclose(h[:, 6 - 1], h_T)  # h[:, t-1] is h_t
+
+
+def test_quiz_01b_question_2():
+    quote_quiz(
+        "01b",
+        "A linear cell (identity activation) with $W_{hh}$ an orthogonal matrix times 0.5 reads "
+        "one pulse, then zero input. What happens to $\\lVert h_t \\rVert$ after the pulse?",
+    )
+    quote_quiz(
+        "01b",
+        "That would be the orthogonal matrix alone (scale 1), which keeps every length. The "
+        "factor 0.5 scales every vector by one half at every step.",
+    )
+    quote_quiz(
+        "01b",
+        "Right: with zero input $h_t = h_{t-1} W_{hh}$; an orthogonal matrix keeps lengths "
+        "exactly, so the scale 0.5 halves the norm at each step: exponential decay, a straight "
+        "line on a log axis.",
+    )
+    quote_quiz(
+        "01b",
+        "Doubling needs a scale of 2. A linear cell with scale 0.5 multiplies the state by a "
+        "matrix whose singular values are all 0.5, so the norm shrinks.",
+    )
+    quote_quiz(
+        "01b",
+        "Multiplying by $0.5\\,Q$ ($Q$ orthogonal) never gives exactly zero: the state shrinks "
+        "geometrically, $0.5^k$ after $k$ steps, and never vanishes.",
+    )
+    for scale in (1.0, 0.5, 2.0):
+        norms = hidden_state_trace("pulse", scale, "identity").norms
+        assert np.allclose(norms[1:] / norms[:-1], scale)  # 1 keeps, 0.5 halves, 2 doubles
+    norms = hidden_state_trace("pulse", 0.5, "identity").norms
+    assert (norms > 0).all()  # 0.5^k: never exactly zero
+    from rnncourse.viz import hidden_states
+
+    p = hidden_states.explorer_params(0.5)
+    assert np.allclose(np.linalg.svd(p["W_hh"], compute_uv=False), 0.5)  # all singular values
+
+
+def test_quiz_01b_question_3():
+    quote_quiz(
+        "01b",
+        "Section 5's $2 \\times 2$ matrix $W$ has eigenvalues 0.9 and 0.5, so $\\rho(W) = 0.9$, "
+        "and singular values 1.12 and 0.40. Which is true of $v \\mapsto v W$ applied again and "
+        "again?",
+    )
+    quote_quiz("01b", "Every vector gets shorter at every multiplication, since $\\rho < 1$")
+    quote_quiz(
+        "01b",
+        "$\\rho$ speaks of the long run only. One multiplication can stretch a vector by up to "
+        "$\\sigma_{\\max} = 1.12$, and this part's table shows $\\sigma_{\\max}(W^2) = 1.18$.",
+    )
+    quote_quiz(
+        "01b",
+        "Some vectors are first stretched, but in the long run every vector shrinks, about like "
+        "$0.9^k$",
+    )
+    quote_quiz(
+        "01b",
+        "Right: the $k$-th root of $\\sigma_{\\max}(W^k)$ falls from 1.12 towards $\\rho = 0.9$ "
+        "(1.03 at $k = 4$, 0.93 at $k = 16$): one step is bounded by $\\sigma_{\\max}$, the "
+        "long run is set by $\\rho$ for a fixed linear map.",
+    )
+    quote_quiz("01b", "Vectors grow without bound, since $\\sigma_{\\max} > 1$")
+    quote_quiz(
+        "01b",
+        "$\\sigma_{\\max}$ bounds a single multiplication. The eigen-direction with $|\\lambda| "
+        "= 0.9$ wins after many steps, and $\\sigma_{\\max}(W^{16})$ is only 0.33.",
+    )
+    W = np.array([[0.9, 0.6], [0.0, 0.5]])
+    assert sorted(np.linalg.eigvals(W)) == pytest.approx([0.5, 0.9])
+    assert [round(s, 2) for s in np.linalg.svd(W, compute_uv=False)] == [1.12, 0.40]
+    sig = {k: np.linalg.norm(np.linalg.matrix_power(W, k), ord=2) for k in range(1, 200)}
+    assert round(sig[1], 2) == 1.12 and round(sig[2], 2) == 1.18 and round(sig[16], 2) == 0.33
+    assert round(sig[4] ** (1 / 4), 2) == 1.03 and round(sig[16] ** (1 / 16), 2) == 0.93
+    assert sig[2] > 1 > sig[16]  # first stretched, then shrinks ...
+    assert abs(sig[199] ** (1 / 199) - 0.9) < 0.01  # ... about like 0.9^k
+    for seed in range(20):  # rho <= sigma_max, always
+        M = np.random.default_rng(seed).standard_normal((4, 4))
+        assert np.abs(np.linalg.eigvals(M)).max() <= np.linalg.norm(M, ord=2) + 1e-12

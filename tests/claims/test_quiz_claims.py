@@ -56,9 +56,6 @@ ALLOWED = {}
 # so a bank that becomes complete fails here until it is taken off this list).
 _TODO = "numbers in this bank are not all quoted and recomputed yet (the failure lists them)"
 PENDING = {
-    "00": _TODO,
-    "01a": _TODO,
-    "01b": _TODO,
     "02a": _TODO,
     "02b": _TODO,
     "03a": _TODO,
