@@ -305,3 +305,213 @@ def test_quiz_numerical_gradient_of_a_4_by_4_matrix_takes_32_calls():
 
     gradcheck.numerical_gradient(loss_fn, np.zeros((4, 4)))
     assert len(calls) == 32
+
+
+def test_quiz_02a_question_1():
+    quote_quiz(
+        "02a",
+        "That misses the arrow from $h_t$ to $h_{t+1}$: $h_t$ also shapes every later state and "
+        "loss. Only at $t = T$, where $dh^{\\text{next}}_T = 0$, is $dh_t$ just `dh_out`.",
+    )
+    quote_quiz(
+        "02a",
+        "Gradients of several paths from one variable add (the multivariable chain rule); they "
+        "are never multiplied. Products appear only along one path, e.g. through $1 - h_t^2$ "
+        "and $W_{hh}^\\top$.",
+    )
+    dh, cache = _worked()
+    steps = [rnn.rnn_step_backward(dh[:, 2], cache.steps[2])]  # at t = T no dh_next arrives
+    full_dx = rnn.rnn_backward(dh, cache)[0]
+    assert np.allclose(steps[0][0], full_dx[:, 2])  # so dh_T is dh_out alone
+    dh_next = steps[0][1]
+    da = (dh[:, 1] + dh_next) * (1 - cache.steps[1].h_t ** 2)  # the two arrows add
+    assert np.allclose(da @ PARAMS["W_xh"].T, full_dx[:, 1])
+
+
+def test_quiz_02a_question_2():
+    quote_quiz(
+        "02a",
+        "One unit ($N = H = 1$): the forward pass cached $h_t = 0.5$, and $dh_t = 2$ reaches "
+        "it. What is $da_t$, the gradient going back through the tanh?",
+    )
+    quote_quiz(
+        "02a",
+        "Right: $da_t = dh_t \\odot (1 - h_t^2) = 2 \\cdot (1 - 0.25) = 1.5$, from the cached "
+        "output, with no need to keep $a_t$.",
+    )
+    quote_quiz(
+        "02a",
+        "Use $\\tanh'(a) = 1 - \\tanh(a)^2$ and $h_t = \\tanh(a_t)$: multiply $dh_t$ by $1 - "
+        "h_t^2$.",
+    )
+    quote_quiz(
+        "02a",
+        "That is the tanh derivative $1 - h_t^2$ alone. The chain rule multiplies it by the "
+        "gradient that arrived, $dh_t = 2$.",
+    )
+    quote_quiz(
+        "02a",
+        "That is $dh_t \\cdot h_t (1 - h_t)$, the sigmoid's derivative written from its output. "
+        "The vanilla cell uses tanh, whose derivative from the output is $1 - h_t^2$.",
+    )
+    quote_quiz(
+        "02a",
+        "That is $2 (1 - \\tanh(h_t)^2)$: tanh applied twice. $h_t$ is already $\\tanh(a_t)$; "
+        "this happens when a derivative written for the pre-activation, like "
+        "`activations.tanh_grad`, is given the output.",
+    )
+    quote_quiz(
+        "02a",
+        "That is $2 (1 - a_t^2)$ with $a_t = \\operatorname{artanh}(0.5) \\approx 0.549$: the "
+        "tanh is forgotten. For $|a| > 1$ this formula even turns negative, although tanh is "
+        "increasing.",
+    )
+    dh_t, h_t = 2.0, 0.5
+    assert dh_t * (1 - h_t**2) == 1.5 and 1 - h_t**2 == 0.75 and 1 - 0.25 == 0.75
+    a_t = np.arctanh(h_t)
+    assert np.isclose(
+        rnn.rnn_step_backward(
+            np.array([[dh_t]]),
+            rnn.rnn_step_forward(
+                np.array([[a_t]]),
+                np.zeros((1, 1)),
+                {"W_xh": np.eye(1), "W_hh": np.zeros((1, 1)), "b_h": np.zeros(1)},
+            )[1],
+        )[0][0, 0],
+        1.5,
+    )  # the package's step backward, dx = da here
+    assert dh_t * h_t * (1 - h_t) == 0.5  # the sigmoid's form
+    assert round(dh_t * (1 - np.tanh(h_t) ** 2), 4) == 1.5729  # tanh applied twice
+    assert round(a_t, 3) == 0.549 and round(dh_t * (1 - a_t**2), 4) == 1.3965
+    assert 1 - 1.5**2 < 0  # |a| > 1 turns the wrong formula negative
+
+
+def test_quiz_02a_question_4():
+    quote_quiz(
+        "02a",
+        "The sum is not a heuristic: it is the exact derivative, confirmed by the numerical "
+        "gradient check to $10^{-11}$. Keeping one term would give a wrong gradient, not a "
+        "smaller one.",
+    )
+    dh, cache = _worked()
+    full = rnn.rnn_backward(dh, cache)[2]["W_hh"]
+    numeric = gradcheck.numerical_gradient(
+        lambda W: _forward_loss(X, H0, {**PARAMS, "W_hh": W}, W_HY, B_Y, TARGET)[0],
+        PARAMS["W_hh"].copy(),
+    )
+    assert 1e-11 <= gradcheck.rel_error(full, numeric) < 1e-10  # "to 10^{-11}"
+    last_only = rnn.rnn_step_backward(dh[:, 2], cache.steps[2])[2]["W_hh"]
+    assert gradcheck.rel_error(last_only, numeric) > 0.01  # one term: a wrong gradient
+
+
+def test_quiz_02b_question_1():
+    quote_quiz(
+        "02b",
+        "A sequence has $T = 30$ steps and $h_0 = 0$. What is the smallest $k$ for which "
+        "`rnn_backward(dh, cache, truncate=k)` returns, in general, exactly the full-BPTT "
+        "$dW_{hh}$?",
+    )
+    quote_quiz(
+        "02b",
+        "Right: $k = T - 1$. The only path longer than $T - 1$ steps (from $L_T$ back to step "
+        "1) ends at step 1, whose $dW_{hh}$ contribution is $h_0^\\top da_1 = 0$; this part's "
+        "table shows the error at $k = T - 1$ is rounding.",
+    )
+    quote_quiz(
+        "02b",
+        "Find the one path that $k = T - 1$ drops, and ask what it would have added to "
+        "$dW_{hh}$ with $h_0 = 0$.",
+    )
+    quote_quiz(
+        "02b",
+        "$k = T$ is exact for every gradient, but not the first one that is exact for "
+        "$dW_{hh}$: the path that $k = T - 1$ drops ends at step 1, which adds $h_0^\\top da_1 "
+        "= 0$ to $dW_{hh}$. ($dW_{xh}$ does need $k = T$.)",
+    )
+    quote_quiz(
+        "02b",
+        "At $k = T - 2$ the path from $L_T$ back to step 2 is dropped too, and step 2's "
+        "contribution $h_1^\\top da_2$ is not zero (this part's error for scale 1.5 is $3.5 "
+        "\\cdot 10^{-4}$).",
+    )
+    quote_quiz(
+        "02b",
+        "With $k = 1$ no gradient crosses from $h_t$ to $h_{t-1}$: every dependency longer than "
+        "one step is ignored, a biased estimate far from the full gradient.",
+    )
+    errors = _truncation_errors()  # T = 30, h_0 = 0
+    for errs in errors.values():
+        assert errs[29 - 1] < 1e-14 and errs[28 - 1] > 1e-16  # k = 29 exact, k = 28 not
+    assert f"{errors[1.5][28 - 1]:.1e}" == "3.5e-04"
+    assert errors[1.5][0] > 0.1  # k = 1: far from the full gradient
+    dh, cache = _worked()  # dW_xh needs k = T (here T = 3)
+    full = rnn.rnn_backward(dh, cache)[2]
+    two = rnn.rnn_backward(dh, cache, truncate=2)[2]
+    assert np.allclose(two["W_hh"], full["W_hh"]) and not np.allclose(two["W_xh"], full["W_xh"])
+
+
+def test_quiz_02b_question_2():
+    quote_quiz(
+        "02b",
+        "min-char-rnn trains on chunks of 25 characters with the hidden state carried over. "
+        "Which is true?",
+    )
+    quote_quiz("02b", "It computes the same gradient as `rnn_backward(dh, cache, truncate=25)`")
+    quote_quiz(
+        "02b",
+        "With `truncate=25` every output's gradient goes back 25 steps. In chunks, how far an "
+        "output's gradient goes depends on its place in the chunk: from 1 step for the first "
+        "output to 25 for the last.",
+    )
+    quote_quiz(
+        "02b",
+        "Right: inside a chunk it is full BPTT, so an output's gradient reaches back only to "
+        "the start of its chunk (the saw-tooth in section 9's figure); this bounds memory at 25 "
+        "caches and gives one update per chunk.",
+    )
+    rng = np.random.default_rng(0)
+    x, params = rng.standard_normal((1, 50, 3)), rnn.init_params(3, 4, rng)
+    h, cache = rnn.rnn_forward(x, np.zeros((1, 4)), params)
+    dh = np.zeros_like(h)
+    dh[:, 30] = 1.0  # one output's gradient, 25 steps truncation
+    dx = rnn.rnn_backward(dh, cache, truncate=25)[0]
+    reached = np.flatnonzero(np.abs(dx[0]).sum(axis=1) > 0)
+    assert reached.min() == 30 - 25 + 1 and reached.max() == 30  # 25 steps back
+    # chunks of 25, state carried: output 30 sits at place 6 of chunk 26..50, reaching 6 steps
+    h_a, cache_a = rnn.rnn_forward(x[:, :25], np.zeros((1, 4)), params)
+    h_b, cache_b = rnn.rnn_forward(x[:, 25:], h_a[:, -1], params)
+    assert np.allclose(np.concatenate([h_a, h_b], axis=1), h)  # carried, not reset
+    dh_b = np.zeros_like(h_b)
+    dh_b[:, 30 - 25] = 1.0
+    dx_b = rnn.rnn_backward(dh_b, cache_b)[0]
+    assert np.flatnonzero(np.abs(dx_b[0]).sum(axis=1) > 0).min() == 0  # back to the chunk start
+    assert len(cache_b.steps) == 25  # one chunk's caches
+    dh_b[:] = 0
+    dh_b[:, 0] = 1.0  # the first output of a chunk: 1 step
+    assert np.flatnonzero(np.abs(rnn.rnn_backward(dh_b, cache_b)[0][0]).sum(axis=1)).tolist() == [0]
+
+
+def test_quiz_02b_question_3():
+    quote_quiz(
+        "02b",
+        "Count the calls per entry: the central difference $(L(\\theta + h) - L(\\theta - h)) / "
+        "2h$ nudges one entry up, then down; $W_{hh}$ has $4 \\cdot 4$ entries.",
+    )
+    quote_quiz(
+        "02b",
+        "Two calls would nudge all 16 entries at once, which gives one number (a directional "
+        "derivative), not a gradient entry by entry: each entry is nudged on its own.",
+    )
+    quote_quiz(
+        "02b",
+        "That nudges a whole row at a time. Each of the 16 entries is nudged on its own, up and "
+        "down.",
+    )
+    calls = []
+
+    def loss_fn(_):
+        calls.append(1)
+        return 0.0
+
+    gradcheck.numerical_gradient(loss_fn, np.zeros((4, 4)))
+    assert len(calls) == 32 == 2 * 16 == 2 * 4 * 4  # not 16 (one-sided), 33, 2 or 8
