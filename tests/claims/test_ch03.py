@@ -476,3 +476,231 @@ def test_what_rho_decides_and_what_not():
     # rho < 1 with a non-normal W_hh: the counterexample grows (test above)
     W = _counterexample()[0]
     assert not np.allclose(W @ W.T, W.T @ W) and gradients.spectral_radius(W) < 1
+
+
+def test_quiz_03a_question_2():
+    quote_quiz(
+        "03a",
+        "A sigmoid RNN has $\\sigma_{\\max}(W_{hh}) = 3$. By at most what factor can one step "
+        "back multiply the norm of the gradient, whatever the inputs?",
+    )
+    quote_quiz(
+        "03a",
+        "Right: $\\lVert J_t \\rVert \\le \\gamma\\, \\sigma_{\\max}(W_{hh}) = 0.25 \\cdot 3 = "
+        "0.75 < 1$, with $\\gamma = \\max \\sigma' = \\sigma'(0) = 0.25$; so the gradient must "
+        "vanish at least like $0.75^{T-k}$ (`gradients.jacobian_norm_bound` gives 0.75).",
+    )
+    quote_quiz(
+        "03a",
+        "That is $\\sigma_{\\max}(W_{hh})$ alone, the bound for a linear RNN. Each step also "
+        "multiplies by $\\mathrm{diag}(\\sigma'(a_t))$, whose entries are at most 0.25.",
+    )
+    quote_quiz(
+        "03a",
+        "That is $\\gamma = \\max \\sigma'$ alone. The step also multiplies by $W_{hh}^\\top$, "
+        "which can stretch a vector by up to $\\sigma_{\\max} = 3$.",
+    )
+    quote_quiz(
+        "03a",
+        "The sigmoid's derivative never reaches 1 (that is tanh's, at 0); its maximum is 0.25, "
+        "so this sigmoid RNN cannot keep a gradient's size.",
+    )
+    quote_quiz(
+        "03a",
+        "That divides by 0.25 instead of multiplying: $\\sigma'$ is at most 0.25, so the bound "
+        "is $0.25 \\cdot 3$, and a sigmoid RNN vanishes faster than a tanh RNN, not slower.",
+    )
+    W = 3.0 * np.eye(4)  # sigma_max(W_hh) = 3
+    assert gradients.jacobian_norm_bound(W, "sigmoid") == pytest.approx(0.75) == 0.25 * 3
+    assert gradients.jacobian_norm_bound(W, "identity") == pytest.approx(3)  # linear: 3 alone
+    a = np.linspace(-8, 8, 1601)
+    s = 1 / (1 + np.exp(-a))
+    assert (s * (1 - s)).max() == 0.25 == 0.5 * (1 - 0.5)  # gamma = sigma'(0), never 1
+    assert 3 / 0.25 == 12 and 0.75 < 1
+    x = np.random.default_rng(0).standard_normal((1, 30, 4))
+    p = {"W_xh": np.eye(4), "W_hh": W, "b_h": np.zeros(4)}
+    J = gradients.step_jacobians("rnn", x, p, activation="sigmoid")
+    assert all(np.linalg.norm(J_t, ord=2) <= 0.75 + 1e-12 for J_t in J)  # whatever the inputs
+
+
+def test_quiz_03a_question_3():
+    quote_quiz(
+        "03a",
+        "In a **linear** RNN, $W_{hh}$ has spectral radius 0.8 and largest singular value 2.5. "
+        "Over 200 steps back, the gradient ...",
+    )
+    quote_quiz("03a", "explodes, because $\\sigma_{\\max} > 1$")
+    quote_quiz(
+        "03a",
+        "$\\sigma_{\\max}$ bounds one step only. This part's triangular matrix has "
+        "$\\sigma_{\\max} = 3.08$ and eigenvalues 0.5, and its powers still decay: by Gelfand's "
+        "formula $\\lVert W^k \\rVert^{1/k} \\to \\rho$.",
+    )
+    quote_quiz(
+        "03a",
+        "Right: for a linear RNN $J_t = W_{hh}^\\top$ at every step, so the gradient $k$ steps "
+        "back is $\\partial L / \\partial h_T\\, (W_{hh}^\\top)^k$, whose norm decays like "
+        "$0.8^k$ after a possible transient growth (the matrix is non-normal, since $\\rho < "
+        "\\sigma_{\\max}$).",
+    )
+    quote_quiz(
+        "03a",
+        "Only a matrix all of whose singular values are 1 (an orthogonal one) keeps every norm; "
+        "with $\\rho = 0.8$ the eigen-directions shrink by at least 0.8 per step, and in the "
+        "long run they win.",
+    )
+    quote_quiz("03a", "shrinks by exactly 0.8 at every single step")
+    quote_quiz(
+        "03a",
+        "That holds for a normal matrix such as $0.8$ times an orthogonal one. Here "
+        "$\\sigma_{\\max} = 2.5 > \\rho$, so single steps can stretch some vectors; 0.8 is only "
+        "the long-run rate.",
+    )
+    W = np.array([[0.8, 0.0], [0.0, 0.8]])
+    W[0, 1] = (2.5**2 + 0.8**4 / 2.5**2 - 2 * 0.8**2) ** 0.5  # sigma_max = 2.5 exactly
+    assert gradients.spectral_radius(W) == pytest.approx(0.8)
+    assert np.linalg.norm(W, ord=2) == pytest.approx(2.5)
+    x = np.zeros((1, 3, 2))
+    J = gradients.step_jacobians(
+        "rnn", x, {"W_xh": np.eye(2), "W_hh": W, "b_h": np.zeros(2)}, activation="identity"
+    )
+    assert all(np.allclose(J_t, W.T) for J_t in J)  # linear RNN: J_t = W_hh^T every step
+    norms = [np.linalg.norm(np.linalg.matrix_power(W.T, k), ord=2) for k in range(1, 201)]
+    assert norms[0] > 1 and max(norms[:5]) > 2  # may grow for a few steps ...
+    assert norms[-1] < 1e-15 and norms[-1] / norms[-2] == pytest.approx(0.8, abs=0.01)
+    assert not np.allclose(W @ W.T, W.T @ W)  # non-normal, since rho < sigma_max
+    tri = np.array([[0.5, 3.0], [0.0, 0.5]])  # the chapter's triangular matrix
+    assert round(np.linalg.norm(tri, ord=2), 2) == 3.08
+    assert np.allclose(np.linalg.eigvals(tri), 0.5)
+    Q, _ = np.linalg.qr(np.random.default_rng(0).standard_normal((2, 2)))
+    assert np.allclose(np.linalg.svd(Q, compute_uv=False), 1)  # keeps every norm
+    v = np.random.default_rng(1).standard_normal(2)
+    assert np.linalg.norm(v @ (0.8 * Q)) == pytest.approx(0.8 * np.linalg.norm(v))  # exactly 0.8
+    assert np.abs(np.linalg.eigvals(W)).max() <= 0.8 + 1e-12  # eigen-directions shrink
+
+
+def test_quiz_03b_question_1():
+    quote_quiz(
+        "03b",
+        "Tick every true statement about a **tanh** RNN (with $\\gamma = \\max \\tanh' = 1$).",
+    )
+    quote_quiz(
+        "03b",
+        "If $\\gamma\\, \\sigma_{\\max}(W_{hh}) < 1$, the gradient must vanish exponentially "
+        "with the distance",
+    )
+    quote_quiz("03b", "If $\\rho(W_{hh}) < 1$, the gradient must vanish in the long run")
+    quote_quiz(
+        "03b",
+        "False for a tanh RNN: section 5's $W_{hh}$ has $\\rho = 0.47$, yet with unit 2 "
+        "saturated the gradient grows 1.2 times per step, to 1127 at $t = 1$. $\\rho$ decides "
+        "the long run of a linear RNN (or a normal $W_{hh}$) only.",
+    )
+    quote_quiz(
+        "03b",
+        "Multiplying $W_{hh}^\\top$ by a diagonal matrix of derivatives between 0 and 1 can "
+        "raise the spectral radius",
+    )
+    quote_quiz(
+        "03b",
+        "True: in the counterexample $\\mathrm{diag}(\\phi'(a_t)) \\approx \\mathrm{diag}(1, "
+        "0)$ keeps one row of $W_{hh}^\\top$, and the step Jacobian has spectral radius 1.2 "
+        "against $\\rho(W_{hh}) = 0.47$. This needs a non-normal $W_{hh}$.",
+    )
+    quote_quiz("03b", "If $\\gamma\\, \\sigma_{\\max}(W_{hh}) > 1$, the gradient explodes")
+    quote_quiz(
+        "03b",
+        "False: $\\gamma\\sigma_{\\max} > 1$ is necessary for exploding, not sufficient. In "
+        "section 5 the random normal matrices with $\\rho$ from 0.9 to 1.5 have "
+        "$\\sigma_{\\max}$ from 1.48 to 2.47, and with tanh their gradients still vanish ($1.2 "
+        "\\cdot 10^{-4}$ left at $t = 1$ for $\\rho = 1.5$): saturation pulls the factors down.",
+    )
+    a = np.linspace(-5, 5, 1001)
+    assert (1 - np.tanh(a) ** 2).max() == 1  # gamma = max tanh' = 1
+    rng = np.random.default_rng(0)
+    M = rng.standard_normal((6, 6))
+    M *= 0.9 / np.linalg.norm(M, ord=2)  # gamma sigma_max = 0.9 < 1
+    p = {"W_xh": rng.standard_normal((3, 6)), "W_hh": M, "b_h": np.zeros(6)}
+    g = gradients.gradient_norms("rnn", rng.standard_normal((1, 40, 3)), p)
+    assert all(g[t] <= 0.9 ** (39 - t) * g[39] * (1 + 1e-9) for t in range(40))  # vanishes
+    W, p, x, h0 = _counterexample()  # rho < 1, yet the gradient grows (section 5)
+    assert round(gradients.spectral_radius(W), 2) == 0.47
+    tanh = gradients.gradient_norms("rnn", x, p, h0)
+    assert round(tanh[0]) == 1127 and round(tanh[0] / tanh[1], 1) == 1.2  # to 1127 at t = 1
+    h, _ = rnn.rnn_forward(x, h0, p)
+    assert np.all(1 - h[0, :, 1] ** 2 < 1e-7)  # unit 2 saturated
+    phi = 1 - h[0] ** 2  # derivatives between 0 and 1, about (1, 0)
+    assert np.all((phi >= 0) & (phi <= 1)) and np.allclose(phi[-1], [1, 0], atol=1e-6)
+    J = gradients.step_jacobians("rnn", x, p, h0)
+    assert round(gradients.spectral_radius(J[-1]), 1) == 1.2 > gradients.spectral_radius(W)
+    assert not np.allclose(W @ W.T, W.T @ W)  # non-normal
+    first, sigma = _section5()  # gamma sigma_max > 1 yet vanishing
+    assert np.all(sigma["random normal"][1:5] > 1) and np.all(
+        first["random normal", "tanh"][1:5] < 1
+    )
+    Q, _ = np.linalg.qr(rng.standard_normal((4, 4)))
+    assert gradients.spectral_radius(0.7 * Q) == pytest.approx(np.linalg.norm(0.7 * Q, ord=2))
+
+
+def test_quiz_03b_question_2():
+    quote_quiz(
+        "03b",
+        "Value clipping cuts only the entries beyond the limit and leaves the others, which "
+        "rotates the gradient: section 8's exploding example prints a cosine of 0.79 with the "
+        "original (and a norm of 89.6, still far above 5).",
+    )
+    quote_quiz(
+        "03b",
+        "Right: it multiplies every array by the same factor $\\text{max\\_norm} / \\lVert g "
+        "\\rVert$, so the update still points along the true gradient with a shorter step "
+        "(cosine 1.0000, norm exactly 5).",
+    )
+    quote_quiz(
+        "03b",
+        "Only a common rescaling of all entries keeps a direction. `clip_by_value` treats each "
+        "entry on its own, and the cosine of 0.79 it gives in section 8 shows the rotation.",
+    )
+    big = _last_state_grads(3.0)[0]  # section 8's exploding example
+    by_value = clipping.clip_by_value(big, 5.0)
+    assert round(_cosine(by_value, big), 2) == 0.79
+    assert round(clipping.global_norm(by_value), 1) == 89.6 > 5
+    by_norm, _ = clipping.clip_by_global_norm(big, 5.0)
+    assert f"{_cosine(by_norm, big):.4f}" == "1.0000"
+    assert clipping.global_norm(by_norm) == pytest.approx(5.0)
+
+
+def test_quiz_03b_question_3():
+    quote_quiz(
+        "03b",
+        "A smaller `max_norm` only shrinks the gradient more. Clipping never enlarges anything, "
+        "and a gradient whose norm is below the limit is returned unchanged (section 8's $\\rho "
+        "= 0.5$ example: 3.09 before and after).",
+    )
+    quote_quiz(
+        "03b",
+        "Right: step 1's contribution to $dW_{xh}$ is less than $10^{-16}$ times step 40's, and "
+        "every rescaling multiplies both by the same factor. What helps changes the Jacobians: "
+        "gating, orthogonal or identity initialisation, skip connections.",
+    )
+    quote_quiz(
+        "03b",
+        "A gradient below the limit is left untouched by both methods (cosine 1.0000 in the "
+        "$\\rho = 0.5$ example). The problem is not a direction but the vanished long-range "
+        "contributions inside the sum.",
+    )
+    small, dh, cache = _last_state_grads(0.5)
+    assert round(clipping.global_norm(small), 2) == 3.09
+    for clipped in (
+        clipping.clip_by_global_norm(small, 5.0)[0],
+        clipping.clip_by_value(small, 5.0),
+    ):
+        assert round(clipping.global_norm(clipped), 2) == 3.09
+        assert f"{_cosine(clipped, small):.4f}" == "1.0000"
+    records = {r.t: r for r in bptt.bptt_steps(dh, cache)}
+    ratio = np.linalg.norm(records[0].grads["W_xh"]) / np.linalg.norm(records[39].grads["W_xh"])
+    assert ratio < 1e-16  # step 1 against step 40
+    half, _ = clipping.clip_by_global_norm({k: 10 * v for k, v in small.items()}, 5.0)
+    ratio_after = np.linalg.norm(half["W_xh"]) / np.linalg.norm(10 * small["W_xh"])
+    assert ratio_after == pytest.approx(
+        np.linalg.norm(half["b_h"]) / np.linalg.norm(10 * small["b_h"])
+    )
