@@ -243,3 +243,169 @@ def test_quiz_backward_through_the_forget_gate():
     bank = {q["answer"]: q for q in load_bank("04b") if q["type"] == "number"}
     wrong = [w["value"] for w in bank[0.3779]["wrong"]]
     assert wrong == [round(dc, 4), round(dc / f, 4), round(dc * (1 - f), 4)]
+
+
+def test_quiz_04a_question_1():
+    quote_quiz(
+        "04a",
+        "Right: $c_t = f_t \\odot c_{t-1} + i_t \\odot g_t$ gives $\\partial c_t / \\partial "
+        "c_{t-1} = f_t$, element-wise: no matrix and no tanh derivative on the way, so with "
+        "$f_t$ near 1 the gradient circulates almost unchanged (the constant error carousel).",
+    )
+    rng = np.random.default_rng(3)
+    p = lstm.init_params(2, 3, rng, forget_bias=30.0)  # f_t near 1
+    x = rng.standard_normal((1, 20, 2))
+    _, cache = lstm.lstm_forward(x, np.zeros((1, 3)), np.zeros((1, 3)), p)
+    dc = np.ones((1, 3))
+    dc_back = dc
+    for step in reversed(cache.steps):
+        dc_back = lstm.lstm_step_backward(np.zeros((1, 3)), dc_back, step)[2]
+    assert np.allclose(dc_back, dc, atol=1e-9)  # circulates almost unchanged
+
+
+def test_quiz_04a_question_3():
+    quote_quiz(
+        "04a",
+        "Section 4's first step has $c_0 = 0$ and $a_1 = (1, 0, 2, 0.5)$ in the blocks i, f, g, "
+        "o. What is $h_1$ (4 decimals)?",
+    )
+    quote_quiz(
+        "04a",
+        "Right: $i = \\sigma(1) = 0.7311$, $f = \\sigma(0) = 0.5$, $g = \\tanh 2 = 0.9640$, $o "
+        "= \\sigma(0.5) = 0.6225$; $c_1 = 0.5 \\cdot 0 + 0.7311 \\cdot 0.9640 = 0.7048$, and "
+        "$h_1 = o \\tanh(c_1) = 0.6225 \\cdot 0.6074 = 0.3781$.",
+    )
+    quote_quiz(
+        "04a",
+        "That is $\\tanh(c_1)$ without the output gate. $o = \\sigma(0.5) = 0.6225$ scales it.",
+    )
+    quote_quiz(
+        "04a",
+        "That is $o \\cdot c_1$: the tanh on the cell state is missing. $h_t = o_t \\odot "
+        "\\tanh(c_t)$, so $|h_t| < 1$ even when the cell grows.",
+    )
+    quote_quiz(
+        "04a",
+        "That is $o \\cdot g$: the candidate goes into the cell first, scaled by the input gate "
+        "($c_1 = i \\odot g = 0.7048$), and $h_1$ reads the squashed cell.",
+    )
+    quote_quiz(
+        "04a",
+        "That adds $f$ itself to the cell: the forget gate multiplies the old state, $f \\odot "
+        "c_0 = 0.5 \\cdot 0 = 0$, it adds nothing by itself. (And $h_1$ would still need $o "
+        "\\odot \\tanh$.)",
+    )
+    h, cache = lstm.lstm_forward(X_HAND, np.zeros((1, 1)), np.zeros((1, 1)), HAND)
+    a_1 = X_HAND[:, 0] @ HAND["W_x"] + HAND["b"]  # h_0 = 0, c_0 = 0
+    assert np.allclose(a_1, [[1, 0, 2, 0.5]])
+    i, f, g, o = float(sigmoid(1.0)), float(sigmoid(0.0)), np.tanh(2.0), float(sigmoid(0.5))
+    assert (round(i, 4), f, round(g, 4), round(o, 4)) == (0.7311, 0.5, 0.9640, 0.6225)
+    c_1 = f * 0 + i * g
+    assert round(c_1, 4) == 0.7048 and round(np.tanh(c_1), 4) == 0.6074
+    assert round(o * np.tanh(c_1), 4) == 0.3781 == round(float(h[0, 0, 0]), 4)
+    assert round(o * c_1, 4) == 0.4387 and round(o * g, 4) == 0.6001  # wrong answers
+    assert round(f + c_1 + f * 0, 4) == 1.2048
+    assert np.abs(np.tanh(np.linspace(-50, 50, 11)) * o).max() < 1  # |h_t| < 1
+
+
+def test_quiz_04b_question_1():
+    quote_quiz(
+        "04b",
+        "Storing is the input and forget gates' job: $c_t = f_t \\odot c_{t-1} + i_t \\odot "
+        "g_t$ does not contain $o_t$. This part's run still holds $c_T = (0.27, 1.24, 0.21)$.",
+    )
+    quote_quiz(
+        "04b", "$h_t$ is 0, yet $c_t$ still stores the input: the cell remembers but does not tell"
+    )
+    quote_quiz(
+        "04b",
+        "Right: $h_t = o_t \\odot \\tanh(c_t)$ with $o_t \\approx 0$ gives $|h_t| < 10^{-8}$, "
+        "while the cell update, which has no $o_t$ in it, keeps writing.",
+    )
+    quote_quiz(
+        "04b",
+        "That is the forget gate frozen shut: $f_t \\approx 0$ gives $c_t = i_t \\odot g_t$, "
+        "which follows the input. The output gate only decides what $h_t$ shows.",
+    )
+    quote_quiz(
+        "04b",
+        "$o_t$ multiplies $\\tanh(c_t)$ in $h_t$, so with it shut $h_t$ is 0; and $h_t$ feeds "
+        "the next step's gates as well as any output.",
+    )
+    trace = lstm_gate_trace(input_sequence("step"), {"o": "frozen shut"})
+    assert [round(v, 2) for v in trace["c"][-1]] == [0.27, 1.24, 0.21]
+    assert np.abs(trace["h"]).max() < 1e-8 and np.abs(trace["c"]).max() > 0.2
+    shut_f = lstm_gate_trace(input_sequence("step"), {"f": "frozen shut"})
+    assert np.allclose(shut_f["c"], shut_f["i"] * shut_f["g"], atol=1e-8)  # c_t = i_t g_t
+
+
+def test_quiz_04b_question_2():
+    quote_quiz("04b", "Why does `lstm.init_params` start the forget gate's bias at 1?")
+    quote_quiz(
+        "04b",
+        "So that the forget gates start near $\\sigma(1) = 0.73$ instead of 0.5, and much more "
+        "of the cell state and its gradient survives long spans",
+    )
+    quote_quiz(
+        "04b",
+        "Right: a gate near $f$ keeps $f^k$ after $k$ steps. This part measures $\\lVert dc_0 "
+        "\\rVert$ over 50 steps: $2.4 \\cdot 10^{-9}$ with bias 0, $3.4 \\cdot 10^{-4}$ with "
+        "bias 1. Gers et al. (2000) started the forget gates positive; Jozefowicz et al. (2015) "
+        "recommend 1.",
+    )
+    quote_quiz("04b", "So that the forget gates start fully open, at exactly 1")
+    quote_quiz(
+        "04b",
+        "A sigmoid never reaches 1, and $\\sigma(1) \\approx 0.73$ is far from it; the bias "
+        "only tilts the start towards keeping. Training then moves it wherever the task needs.",
+    )
+    quote_quiz(
+        "04b",
+        "The forget bias is the forget gate's block $b[H{:}2H]$; it changes only $f_t$. The "
+        "input gate has its own block, which starts at 0.",
+    )
+    assert round(float(sigmoid(1.0)), 2) == 0.73 and float(sigmoid(0.0)) == 0.5
+    assert 1 / (1 + np.exp(-1.0)) < 1  # a sigmoid never reaches 1
+    H = 3
+    b = lstm.init_params(2, H, np.random.default_rng(0))["b"]
+    assert np.all(b[H : 2 * H] == 1) and np.all(b[:H] == 0)  # the forget block b[H:2H] is 1
+    rng = np.random.default_rng(0)  # the chapter's draws, as in the long_input fixture
+    lstm.init_params(2, 3, rng)
+    rng.standard_normal((1, 2))
+    rng.standard_normal((1, 3))
+    x = rng.standard_normal((1, 100, D_LONG))
+    g0 = gradient_at_start(x, 50, "lstm", 0.0)
+    g1 = gradient_at_start(x, 50, "lstm", 1.0)
+    assert (f"{g0:.1e}", f"{g1:.1e}") == ("2.4e-09", "3.4e-04")
+
+
+def test_quiz_04b_question_3():
+    quote_quiz(
+        "04b",
+        "An LSTM has $D = 10$ inputs and $H = 20$ units. How many numbers do the package's "
+        "$W_x$, $W_h$ and $b$ hold together?",
+    )
+    quote_quiz(
+        "04b",
+        "Right: $4(DH + H^2 + H) = 4 (200 + 400 + 20) = 2480$, four blocks (i, f, g, o) each "
+        "the size of a vanilla cell; this part prints the same count from `lstm.init_params`.",
+    )
+    quote_quiz(
+        "04b",
+        "That leaves out the bias $b$, which has $4H = 80$ entries, one per gate and unit (the "
+        "forget block starts at 1).",
+    )
+    p = lstm.init_params(10, 20, np.random.default_rng(0))
+    assert p["W_x"].size + p["W_h"].size + p["b"].size == 2480 == 4 * (200 + 400 + 20)
+    assert p["b"].size == 80 and 2480 - 80 == 2400
+
+
+def test_quiz_04b_question_4():
+    quote_quiz(
+        "04b",
+        "Right: $c_3 = f_3 \\odot c_2 + i_3 \\odot g_3$ gives $dc_2 = dc \\odot f_3 = 0.4243 "
+        "\\cdot 0.8907 = 0.3779$. The carousel hands 89% of $dc$ back, far more than the $dh_2 "
+        "= -0.0355$ that goes back through the gates and $W_h$.",
+    )
+    _, cache = lstm.lstm_forward(X_HAND, np.zeros((1, 1)), np.zeros((1, 1)), HAND)
+    assert round(cache.steps[2].f[0, 0] * 100) == 89  # 89% of dc handed back

@@ -50,14 +50,21 @@ HERE = Path(__file__).parent
 BANKS = ROOT / "rnncourse" / "quiz" / "banks"
 
 # (bank, number as written, words around it that single it out) -> why recomputing adds nothing.
-ALLOWED = {}
+ALLOWED = {
+    ("04a", "1997", "That was the 1997 cell"): (
+        "the year of Hochreiter and Schmidhuber's paper, in the part's references; a year used "
+        "as a name of the cell, nothing to recompute"
+    ),
+    ("04b", "1", "PyTorch draws every bias uniformly from $\\pm 1/\\sqrt{H}$"): (
+        "PyTorch's documented initialisation, a statement about a framework that the part's "
+        "references check; PyTorch is not installed here to recompute it"
+    ),
+}
 
 # Banks whose numbers are not all checked yet: the test is an expected failure for them (strict,
 # so a bank that becomes complete fails here until it is taken off this list).
 _TODO = "numbers in this bank are not all quoted and recomputed yet (the failure lists them)"
 PENDING = {
-    "04a": _TODO,
-    "04b": _TODO,
     "05a": _TODO,
     "05b": _TODO,
     "06a": _TODO,
