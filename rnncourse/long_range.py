@@ -30,6 +30,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import deep, layers, losses, optim, train
+from . import fast as fast_cells
 from ._validate import require_positive_int
 from .activations import sigmoid
 from .data import long_range as data
@@ -200,15 +201,25 @@ def reber_task(max_length=None):
 # ---------------------------------------------------------------- forward, loss, backward
 
 
-def predict(model, x, readout="last"):
-    """The model's outputs: (N, K) after the last step, or (N, T, K) for ``"every"``."""
-    scores, _, _ = train.forward(model, x)  # (N, T, K)
-    return scores[:, -1] if readout == "last" else scores
+def predict(model, x, readout="last", fast=False):
+    """The model's outputs: (N, K) after the last step, or (N, T, K) for ``"every"``.
+
+    ``fast=True`` runs the cells of :mod:`rnncourse.fast` (the same numbers up to rounding).
+    """
+    if not fast:
+        scores, _, _ = train.forward(model, x)  # (N, T, K)
+        return scores[:, -1] if readout == "last" else scores
+    p = model.params
+    state0 = train.zero_state(model, x.shape[0])
+    h, _, _ = fast_cells.cell_forward(model.cell, x, state0, p, **model.options)  # (N, T, H)
+    h_read = h[:, -1] if readout == "last" else h  # (N, H) or (N, T, H)
+    return layers.linear_forward(h_read, p["W_hy"], p["b_y"])[0]
 
 
-def evaluate(model, task, batch):
-    """The loss and the task's metrics on a fixed batch, as a dict of floats."""
-    scores = predict(model, batch.x, task.readout)
+def evaluate(model, task, batch, fast=False):
+    """The loss and the task's metrics on a fixed batch, as a dict of floats (``fast`` as in
+    :func:`predict`)."""
+    scores = predict(model, batch.x, task.readout, fast)
     loss_fn = LOSSES[task.loss]
     value = (
         loss_fn(scores, batch.y) if task.readout == "last" else loss_fn(scores, batch.y, batch.mask)
@@ -276,7 +287,8 @@ def train_on_task(
       bit); True through the cells of :mod:`rnncourse.fast`
       (:func:`rnncourse.train.fast_cells_loss_and_grads`): the same numbers up to rounding,
       in about half the time, for a task whose loss :mod:`rnncourse.train` knows by name
-      ("mse", "cross_entropy"; the Reber task's sigmoid loss stays step by step)
+      ("mse", "cross_entropy"; the Reber task's sigmoid loss stays step by step); the
+      evaluations run on the fast cells too
     - progress: show a progress bar (tqdm)
 
     If the loss or a gradient becomes NaN or infinite (or a parameter, after its update),
@@ -288,7 +300,7 @@ def train_on_task(
     eval_every = require_positive_int("eval_every", eval_every)
     history = RunHistory()
     if eval_batch is not None:
-        history.record(0, evaluate(model, task, eval_batch))
+        history.record(0, evaluate(model, task, eval_batch, fast))
 
     def after_step(step):
         history.loss.append(step.loss)
@@ -296,7 +308,7 @@ def train_on_task(
         if callback is not None:
             callback(step.step, step.loss)
         if eval_batch is not None and step.step % eval_every == 0:
-            history.record(step.step, evaluate(model, task, eval_batch))
+            history.record(step.step, evaluate(model, task, eval_batch, fast))
 
     # a loss by name takes the fast cells, a loss function the step-by-step ones
     loss = task.loss if fast and task.loss in train.LOSSES else LOSSES[task.loss]

@@ -441,3 +441,14 @@ def test_fast_training_follows_the_step_by_step_run_up_to_rounding():
     np.testing.assert_allclose(
         histories[True].loss, histories[False].loss, rtol=1e-9
     )  # ... same run
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_predict_on_the_fast_cells_equals_the_step_by_step_outputs(cell):
+    rng = np.random.default_rng(6)
+    model = train.init_model(cell, 3, 4, 2, rng)
+    x = rng.standard_normal((5, 7, 3))
+    for readout in ("last", "every"):
+        slow, quick = L.predict(model, x, readout), L.predict(model, x, readout, fast=True)
+        assert quick.shape == slow.shape
+        np.testing.assert_allclose(quick, slow, rtol=1e-12, atol=1e-14)
