@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from _quote import quote
+from _quote import quote, quote_quiz
 
 from rnncourse import course_map, gru, interop, lstm, rnn
 from rnncourse.viz.gru_gates import FREEZE_BIAS, gru_gate_trace
@@ -173,3 +173,181 @@ def test_each_part_names_the_exercise_functions_it_practises():
     quote("05", "`gru_step_backward` practises this part; `gru_step_forward` practises")
     parts = {c.number: c.exercises for c in course_map.CHAPTERS if c.chapter == "05"}
     assert parts == {"05a": ("gru_step_forward",), "05b": ("gru_step_backward",)}
+
+
+def test_quiz_05a_question_1():
+    quote_quiz(
+        "05a",
+        "In the course's GRU, $h_t = (1 - z_t) \\odot n_t + z_t \\odot h_{t-1}$. For a unit "
+        "whose update gate is $z_t = 1$ ...",
+    )
+    quote_quiz(
+        "05a",
+        "Right: $z_t$ is the share of the old state that is kept; at $z_t = 1$ the candidate "
+        "gets weight 0, and the direct backward path $dh_{t-1} \\mathrel{+}= dh_t \\odot z_t$ "
+        "hands the gradient back whole (the GRU's gradient highway).",
+    )
+    quote_quiz(
+        "05a",
+        "That is $z_t = 0$ in the course's convention (and $z_t = 1$ in Chung et al.'s, which "
+        "swaps $z_t$ and $1 - z_t$). Here $z_t$ multiplies $h_{t-1}$.",
+    )
+    quote_quiz("05a", "$h_t = 0$: the unit is reset")
+    quote_quiz(
+        "05a",
+        "Resetting is a different gate's job: $r_t$ limits how much of $h_{t-1}$ the candidate "
+        "may see. $z_t = 1$ copies the old state, it does not zero it.",
+    )
+    quote_quiz(
+        "05a",
+        "That is the reset gate at $r_t = 0$: the candidate is computed from the input alone. "
+        "With $z_t = 1$ the candidate is computed as usual but given weight 0.",
+    )
+    params, x_t, h_prev = _chapter_step()
+    p = {key: value.copy() for key, value in params.items()}
+    gru.gate_weights(p, "z")["b_x"][:] = 50.0  # z_t = 1 (sigmoid(50) is 1.0 in float64)
+    h_t, cache = gru.gru_step_forward(x_t, h_prev, p)
+    assert np.allclose(cache.z, 1) and np.array_equal(h_t, h_prev)  # keeps its old value
+    dh_t = np.ones_like(h_prev)
+    assert np.allclose(gru.gru_step_backward(dh_t, cache)[1], dh_t)  # passes back unchanged
+    gru.gate_weights(p, "z")["b_x"][:] = -50.0  # z_t = 0: the candidate
+    h_t, cache = gru.gru_step_forward(x_t, h_prev, p)
+    assert np.allclose(h_t, cache.n)
+    gru.gate_weights(p, "r")["b_x"][:] = -50.0  # r_t = 0: candidate from the input alone
+    h_t, cache = gru.gru_step_forward(x_t, h_prev, p)
+    assert np.allclose(cache.r, 0)
+    moved = {key: value.copy() for key, value in p.items()}
+    moved["W_h"][:, 6:] = 0.0  # the candidate's recurrent block no longer matters
+    assert np.allclose(gru.gru_step_forward(x_t, h_prev, moved)[1].n, cache.n, atol=1e-12)
+
+
+def test_quiz_05a_question_2():
+    quote_quiz(
+        "05a",
+        "In section 3's worked example, step 2 has $h_1 = 0.6321$, $z_2 = 0.7207$ and $n_2 = "
+        "-0.0860$. What is $h_2$ (4 decimals)?",
+    )
+    quote_quiz(
+        "05a",
+        "Right: $h_2 = (1 - z_2)\\, n_2 + z_2\\, h_1 = 0.2793 \\cdot (-0.0860) + 0.7207 \\cdot "
+        "0.6321 = 0.4315$: the update gate kept most of $h_1$.",
+    )
+    quote_quiz(
+        "05a",
+        "That is $z_2 h_1$ alone: the candidate's share $(1 - z_2) n_2 = -0.0240$ is missing.",
+    )
+    quote_quiz(
+        "05a",
+        "That is the candidate $n_2$ itself, what a unit with $z = 0$ would take. With $z_2 = "
+        "0.72$ most of the old value stays.",
+    )
+    x = np.array([[[1.0], [0.0], [-1.0]]])
+    h, cache = gru.gru_forward(x, np.zeros((1, 1)), SMALL)
+    z_2, n_2 = (gru.gru_gates(cache)[k][0, 1, 0] for k in ("z", "n"))
+    h_1 = h[0, 0, 0]
+    assert (round(h_1, 4), round(z_2, 4), round(n_2, 4)) == (0.6321, 0.7207, -0.0860)
+    assert round(1 - z_2, 4) == 0.2793 and round(float(h[0, 1, 0]), 4) == 0.4315
+    # the wrong answers, to the last digit of their 4 decimals (from the exact or the shown values)
+    assert abs(z_2 * h_1 - 0.4556) < 1e-4 and round(0.7207 * 0.6321, 4) == 0.4556
+    assert round((1 - z_2) * n_2, 4) == -0.0240
+    assert abs((1 - z_2) * h_1 + z_2 * n_2 - 0.1145) < 1e-4 and round(z_2, 2) == 0.72
+
+
+def test_quiz_05a_question_3():
+    quote_quiz("05a", "$r_t = 1$ (no reset at all)")
+    quote_quiz("05a", "$W_{hn}$ diagonal and $b_{hn} = 0$")
+    quote_quiz(
+        "05a",
+        "True: $[(r \\odot h) W]_j = \\sum_i r_i h_i W_{ij}$ and $[r \\odot (h W)]_j = r_j "
+        "\\sum_i h_i W_{ij}$ agree when only $W_{jj}$ is nonzero, and the biases $b_{hn}$ and "
+        "$r \\odot b_{hn}$ agree when $b_{hn} = 0$.",
+    )
+    quote_quiz("05a", "$b_{hn} = 0$ alone")
+    quote_quiz(
+        "05a",
+        "Alone it is not enough: the matrix terms still differ, since $r_t$ scales the inputs "
+        "of $W_{hn}$ in one formula and its outputs in the other; this part measures a "
+        "difference of up to 0.158.",
+    )
+    quote_quiz(
+        "05a",
+        "Alone it is not enough: the reset-after formula also multiplies the bias, $r_t \\odot "
+        "b_{hn}$, while reset-before adds $b_{hn}$ unscaled; this part's run differs by up to "
+        "0.029.",
+    )
+    quote_quiz(
+        "05a",
+        "They are different cells: on the same weights this part's step gives $-0.6864, 0.6873, "
+        "-0.0169$ after and $-0.717, 0.4184, -0.0156$ before. Weights trained in one formula "
+        "make a different network in the other.",
+    )
+    params, x_t, h_prev = _chapter_step()
+
+    def gap(change):
+        p = {key: value.copy() for key, value in params.items()}
+        change(p)
+        a, b = (gru.gru_step_forward(x_t, h_prev, p, reset_after=ra)[0] for ra in (True, False))
+        return np.abs(a - b).max()
+
+    def b_hn_zero(p):
+        gru.gate_weights(p, "n")["b_h"][:] = 0.0
+
+    def diagonal(p):
+        W = gru.gate_weights(p, "n")["W_h"]
+        W[:] = np.diag(np.diag(W))
+
+    def r_one(p):
+        gru.gate_weights(p, "r")["b_x"][:] = 50.0
+
+    assert gap(r_one) < 1e-12 and gap(lambda p: (diagonal(p), b_hn_zero(p))) < 1e-12
+    assert round(gap(b_hn_zero), 3) == 0.158 and round(gap(diagonal), 3) == 0.029
+    after, before = (
+        gru.gru_step_forward(x_t, h_prev, params, reset_after=ra)[0] for ra in (True, False)
+    )
+    assert [round(v, 4) for v in after[0]] == [-0.6864, 0.6873, -0.0169]
+    assert [round(v, 4) for v in before[0]] == [-0.717, 0.4184, -0.0156]
+
+
+def test_quiz_05b_question_2():
+    quote_quiz(
+        "05b",
+        "Right: $h_t = (1 - z_t) \\odot n_t + z_t \\odot h_{t-1}$ contains $h_{t-1}$ directly, "
+        "scaled by $z_t$, so $dh_{t-1} \\mathrel{+}= dh_t \\odot z_t$: the GRU's gradient "
+        "highway, which hands the gradient back almost whole where $z_t \\approx 1$.",
+    )
+    params, x_t, h_prev = _chapter_step()
+    p = {key: value.copy() for key, value in params.items()}
+    gru.gate_weights(p, "z")["b_x"][:] = 50.0  # z_t = 1: the highway hands dh_t back whole
+    _, cache = gru.gru_step_forward(x_t, h_prev, p)
+    dh_t = np.random.default_rng(2).standard_normal(h_prev.shape)
+    assert np.allclose(gru.gru_step_backward(dh_t, cache)[1], dh_t, atol=1e-12)
+
+
+def test_quiz_05b_question_3():
+    quote_quiz(
+        "05b",
+        "A GRU as in the package and PyTorch (two biases) has $D = 10$ inputs and $H = 20$ "
+        "units. How many parameters does it have?",
+    )
+    quote_quiz(
+        "05b",
+        "Right: $3(DH + H^2 + 2H) = 3(200 + 400 + 40) = 1920$: three blocks r, z, n, each with "
+        "input and recurrent weights and two biases of $H$ (`gru.init_params(10, 20, rng)` "
+        "holds 1920 numbers).",
+    )
+    quote_quiz("05b", "That leaves out both biases, $2 \\cdot 3H = 120$ numbers.")
+    p = gru.init_params(10, 20, np.random.default_rng(0))
+    assert sum(v.size for v in p.values()) == 1920 == 3 * (200 + 400 + 40)
+    assert p["b_x"].size + p["b_h"].size == 120 == 2 * 3 * 20 and 1920 - 120 == 1800
+    assert 3 * (200 + 400 + 20) == 1860 and 4 * (200 + 400 + 20) == 2480
+    assert 200 + 400 + 20 == 620
+
+
+def _chapter_step():
+    """Part 5a's step of section 4: setup(seed=0), then init_params(2, 3), biases, x_t, h_prev."""
+    rng = np.random.default_rng(0)
+    gru.init_params(2, 3, rng)  # section 2's params
+    params = gru.init_params(2, 3, rng)
+    params["b_x"] = 0.5 * rng.standard_normal(9)
+    params["b_h"] = 0.5 * rng.standard_normal(9)
+    return params, rng.standard_normal((1, 2)), np.tanh(rng.standard_normal((1, 3)))
