@@ -1,7 +1,7 @@
 """Claims of chapter 06 (deep and bidirectional), quoted from the chapter and recomputed."""
 
 import numpy as np
-from _quote import quote
+from _quote import quote, quote_quiz
 
 from rnncourse import course_map, deep, interop, notation, rnn
 from rnncourse.framework_reference import reference_file
@@ -243,3 +243,219 @@ def test_L_counts_layers_here_not_the_loss():
     assert "| $L$ | `loss` |" in notation.table_markdown()
     layer_params = deep.init_stacked_params("rnn", 3, 4, 2, np.random.default_rng(0))
     assert len(layer_params) == 2  # the L argument is the number of layers
+
+
+def test_quiz_06a_question_1():
+    quote_quiz(
+        "06a",
+        "A stack of $L = 3$ **bidirectional** tanh RNN layers reads $D = 5$ inputs with $H = "
+        "16$ units per direction. What is the shape of layer 2's input matrix $W^{(2)}_{xh}$, "
+        "for one direction?",
+    )
+    quote_quiz(
+        "06a",
+        "Right: layer 2 reads $h^{(1)}_t = [\\overrightarrow{h}_t, \\overleftarrow{h}_t]$, "
+        "which has $2H = 32$ numbers per step, and maps them to its own $H = 16$ units: $(2H, "
+        "H)$, as `deep.init_stacked_params(..., bidirectional=True)` builds it.",
+    )
+    quote_quiz(
+        "06a",
+        "The input size comes first in the row-vector layout ($h^{(1)}_t W^{(2)}_{xh}$), and "
+        "each direction has its own $H = 16$ units; $(H, 2H)$ would be neither.",
+    )
+    pairs = deep.init_stacked_params("rnn", 5, 16, 3, np.random.default_rng(0), bidirectional=True)
+    assert pairs[0][0]["W_xh"].shape == (5, 16)
+    assert pairs[1][0]["W_xh"].shape == (32, 16) == pairs[1][1]["W_xh"].shape  # (2H, H)
+    assert pairs[2][1]["W_xh"].shape == (32, 16)
+    single = deep.init_stacked_params("rnn", 5, 16, 3, np.random.default_rng(0))
+    assert single[1]["W_xh"].shape == (16, 16)
+
+
+def test_quiz_06a_question_2():
+    quote_quiz(
+        "06a",
+        "A bidirectional layer is built with `h_rev, _ = rnn.rnn_forward(x[:, ::-1], ...)` and "
+        "then `np.concatenate([h_fwd, h_rev], axis=2)`, without reversing `h_rev` back. What is "
+        "wrong?",
+    )
+    quote_quiz(
+        "06a",
+        "Position $t$ holds the backward state of step $T + 1 - t$: position 1 has seen only "
+        "$x_T$, and never its own input $x_1$",
+    )
+    quote_quiz(
+        "06a",
+        "Right: the backward run's first output follows $x_T$, so without `h_rev[:, ::-1]` it "
+        "sits at $t = 1$. Position $T$ holds a state that has seen everything, which is why a "
+        "prediction at the last step looks fine and the bug survives.",
+    )
+    quote_quiz(
+        "06a",
+        "The input reversal `x[:, ::-1]` is there, so the backward cell does read $x_T$ first. "
+        "What is missing is the second reversal, of its outputs back into time order.",
+    )
+    quote_quiz("06a", "`x[:, ::-1]` reverses the batch instead of time")
+    quote_quiz(
+        "06a",
+        "Axis 1 is time, so `x[:, ::-1]` reverses time; it is `x[::-1]` that would reverse the "
+        "batch. The bug is the missing reversal of the outputs.",
+    )
+    h, _ = deep.bidirectional_forward(X, ZERO, ZERO, FWD, BWD)
+    h_rev, _ = rnn.rnn_forward(X[:, ::-1], ZERO, BWD)
+    T = 3
+    assert h_rev[0, 0, 0] == h[0, T - 1, 1]  # without the second reversal, position 1 holds
+    only_last, _ = rnn.rnn_forward(X[:, -1:], ZERO, BWD)  # the state after x_T alone
+    assert h_rev[0, 0, 0] == only_last[0, 0, 0]
+    assert np.array_equal(h_rev[:, ::-1], h[:, :, 1:])  # h_rev[:, ::-1] puts it back
+    x = np.arange(12.0).reshape(2, 3, 2)
+    assert np.array_equal(x[:, ::-1][:, 0], x[:, 2]) and np.array_equal(x[::-1][0], x[1])
+
+
+def test_quiz_06a_question_3():
+    quote_quiz(
+        "06a",
+        "A padded batch (short sequences filled with zeros at the end) goes through the "
+        "two-reversal recipe `x[:, ::-1]`. What happens to a short sequence?",
+    )
+    quote_quiz(
+        "06a",
+        "A zero input still moves the state: the cell computes $\\tanh(0 \\cdot W_{xh} + h "
+        "W_{hh} + b_h)$. Section 5's short sequence gets backward states $-0.5106, -0.1588$ in "
+        "the batch and $-0.5219, -0.1974$ alone.",
+    )
+    quote_quiz(
+        "06a",
+        "Right: `x[:, ::-1]` puts the padding at the start of the backward run. Reversing the "
+        "first $L_n$ steps of each sequence (the padding stays at the end) makes the backward "
+        "direction start at the last real input; `pack_padded_sequence` does this bookkeeping "
+        "in PyTorch.",
+    )
+    x_batch = np.array([[[1.0], [0.5], [-1.0]], [[1.0], [0.5], [0.0]]])  # section 5's batch
+    zeros2 = np.zeros((2, 1))
+    padded, _ = deep.bidirectional_forward(x_batch, zeros2, zeros2, FWD, BWD)
+    alone, _ = deep.bidirectional_forward(x_batch[1:, :2], ZERO, ZERO, FWD, BWD)
+    assert [round(v, 4) for v in padded[1, :2, 1]] == [-0.5106, -0.1588]
+    assert [round(v, 4) for v in alone[0, :, 1]] == [-0.5219, -0.1974]
+    moved = rnn.rnn_step_forward(np.zeros((1, 1)), np.ones((1, 1)), BWD)[0]
+    assert moved[0, 0] != 1.0  # a zero input still moves the state
+    lengths = [3, 2]
+    flipped = x_batch.copy()
+    for n, length in enumerate(lengths):  # reverse the first L_n steps, padding stays at the end
+        flipped[n, :length] = x_batch[n, length - 1 :: -1]
+    h_rev, _ = rnn.rnn_forward(flipped, zeros2, BWD)
+    assert np.allclose(h_rev[1, 1::-1, 0], alone[0, :, 1])
+
+
+def test_quiz_06b_question_1():
+    quote_quiz(
+        "06b",
+        "A stack of $L = 3$ bidirectional layers with $H = 16$ units per direction reads a "
+        "batch of $N = 8$ sequences of $T = 7$ steps. What is the shape of PyTorch's `h_n` (and "
+        "of `deep.stacked_final_states`)?",
+    )
+    quote_quiz(
+        "06b",
+        "Right: one final state per layer and direction, $2L = 6$ of them, stacked as $(L "
+        "\\cdot 2, N, H)$ with row `layer * 2 + direction`; each state has $H = 16$ units for "
+        "each of the $N = 8$ sequences.",
+    )
+    rng = np.random.default_rng(0)
+    params = deep.init_stacked_params("rnn", 4, 16, 3, rng, bidirectional=True)
+    x = rng.standard_normal((8, 7, 4))
+    h_top, cache = deep.stacked_forward(x, None, params, bidirectional=True)
+    h_n = deep.stacked_final_states(cache)
+    assert h_n.shape == (6, 8, 16) and h_top.shape == (8, 7, 32)
+    assert np.array_equal(h_n[2 * 2 + 1], h_top[:, 0, 16:])  # row layer * 2 + direction
+
+
+def test_quiz_06b_question_2():
+    quote_quiz(
+        "06b",
+        "Ruled out: the output at step $t$ would read $x_{t+1}$, the target itself. Section 8's "
+        "bidirectional model 'predicts' pure noise with error 0.13 where the honest best is 1.",
+    )
+    quote_quiz(
+        "06b", "Language modelling: predicting character $t+1$ from characters $1, \\dots, t$"
+    )
+    noise = np.random.default_rng(6)  # section 8's noise and readout
+    x_train, x_test = noise.standard_normal((200, 20, 1)), noise.standard_normal((200, 20, 1))
+    honest, cheat = (_readout_error(b, x_train, x_test) for b in (False, True))
+    assert (round(cheat, 2), round(honest, 2)) == (0.13, 1.00)
+    x = noise.standard_normal((1, 6, 1))  # a causal layer's h_t reads only x_1 .. x_t
+    p = rnn.init_params(1, 3, noise)
+    nudged = x.copy()
+    nudged[0, 3] += 1.0
+    a, b = (rnn.rnn_forward(v, np.zeros((1, 3)), p)[0] for v in (x, nudged))
+    assert np.array_equal(a[:, :3], b[:, :3]) and not np.allclose(a[:, 3], b[:, 3])
+
+
+def test_quiz_06b_question_3():
+    quote_quiz(
+        "06b",
+        "A 2-layer bidirectional LSTM, as in the package (one bias per gate), has $D = 10$ "
+        "inputs and $H = 20$ units per direction. How many parameters does it have?",
+    )
+    quote_quiz(
+        "06b",
+        "Right: layer 1 has $2 \\cdot 4(DH + H^2 + H) = 2 \\cdot 2480 = 4960$; layer 2 reads "
+        "$2H = 40$ numbers, so $2 \\cdot 4(2H \\cdot H + H^2 + H) = 2 \\cdot 4880 = 9760$; "
+        "together 14720 (the package's `init_stacked_params` holds exactly that).",
+    )
+    quote_quiz(
+        "06b",
+        "Per layer and direction an LSTM has $4H(D_{in} + H) + 4H$ numbers, with $D_{in} = D$ "
+        "in layer 1 and $D_{in} = 2H$ above it; sum over 2 layers and 2 directions.",
+    )
+    quote_quiz(
+        "06b",
+        "That is PyTorch's count: it keeps two bias vectors per layer and direction, $4H = 80$ "
+        "more each time, 320 in all, although only their sum enters an LSTM.",
+    )
+    quote_quiz(
+        "06b",
+        "That is a one-directional 2-layer LSTM. A bidirectional layer has two independent "
+        "cells, and layer 2 of it reads $2H$ numbers per step.",
+    )
+    quote_quiz(
+        "06b",
+        "That gives layer 2 the input size $H$. With two directions in layer 1, layer 2 reads "
+        "$[\\overrightarrow{h}_t, \\overleftarrow{h}_t]$, $2H = 40$ numbers, so its $W_x$ is "
+        "$(2H, 4H)$.",
+    )
+    pairs = deep.init_stacked_params(
+        "lstm", 10, 20, 2, np.random.default_rng(0), bidirectional=True
+    )
+    per_layer = [sum(v.size for p in pair for v in p.values()) for pair in pairs]
+    assert per_layer == [4960, 9760] == [2 * 2480, 2 * 4880] and sum(per_layer) == 14720
+    assert pairs[1][0]["W_x"].shape == (40, 80)  # (2H, 4H)
+    theirs = sum(
+        v.size
+        for layer, pair in enumerate(pairs)
+        for direction, p in enumerate(pair)
+        for v in interop.state_dict_from_params(p, "lstm", layer, direction).values()
+    )
+    assert theirs == 15040 == 14720 + 4 * 80
+    one_way = deep.init_stacked_params("lstm", 10, 20, 2, np.random.default_rng(0))
+    assert sum(v.size for p in one_way for v in p.values()) == 5760
+    assert 4960 + 2 * 4 * (20 * 20 + 20 * 20 + 20) == 11520  # layer 2 reading H, not 2H
+    assert 2 * 4960 == 9920
+
+
+def _readout_error(bidirectional, x_train, x_test, H=8, seed=1):
+    """Part 6b's section 8: a least-squares readout of x_(t+1) from h_t, its test error."""
+    r = np.random.default_rng(seed)
+    p1, p2 = rnn.init_params(1, H, r), rnn.init_params(1, H, r)
+
+    def features(x):
+        h0 = np.zeros((x.shape[0], H))
+        if bidirectional:
+            h, _ = deep.bidirectional_forward(x, h0, h0, p1, p2)
+        else:
+            h, _ = rnn.rnn_forward(x, h0, p1)
+        F = h[:, :-1].reshape(-1, h.shape[2])
+        return np.hstack([F, np.ones((F.shape[0], 1))]), x[:, 1:].reshape(-1)
+
+    F, y = features(x_train)
+    w = np.linalg.lstsq(F, y, rcond=None)[0]
+    F_test, y_test = features(x_test)
+    return np.mean((F_test @ w - y_test) ** 2)
