@@ -573,3 +573,20 @@ def test_quiz_numbers_of_the_new_questions():
     quote_quiz("A1c", "the kept units are scaled by $1/(1 - p)$ instead")
     mask = dropout.dropout_mask((10_000,), 0.5, np.random.default_rng(0))
     assert set(np.unique(mask)) <= {0.0, 2.0}  # kept units carry 1 / (1 - p)
+
+
+def test_quiz_A1b_question_2():
+    quote_quiz(
+        "A1b",
+        "Right (item 13): the cell state is squashed by tanh, then scaled by the output gate, "
+        "so $h_t$ lies in (-1, 1) while $c_t$, which can add up many writes, is not bounded by "
+        "1.",
+    )
+    rng = np.random.default_rng(0)
+    p = lstm.init_params(2, 4, rng)
+    x = 5 * rng.standard_normal((1, 60, 2))
+    p["b"][:4] = 5.0  # input gate open: many writes add up in the cell
+    p["b"][4:8] = 8.0  # forget gate open: keep them
+    h, cache = lstm.lstm_forward(x, np.zeros((1, 4)), np.zeros((1, 4)), p)
+    c = lstm.lstm_gates(cache)["c"]
+    assert np.all(np.abs(h) < 1) and np.abs(c).max() > 1  # h in (-1, 1), c not bounded by 1

@@ -3,7 +3,7 @@
 import re
 
 import nbformat
-from _quote import ROOT, quote
+from _quote import ROOT, quote, quote_quiz
 
 from rnncourse import course_map
 from rnncourse.glossary import CHAPTERS, TERMS, search
@@ -110,3 +110,21 @@ def test_teacher_forcing_and_padding_link_to_the_chapters_that_name_them():
     quote("12", "passes a **mask** to the loss")
     assert "passes a **mask** to the loss" in _chapter_text("12b")
     assert _entry("padding and mask").chapter == course_map.part("12b").file
+
+
+def test_quiz_A2_question_4():
+    quote_quiz("A2", "They are positive and sum to 1")
+    quote_quiz(
+        "A2",
+        "Right: 注意力分数 (also 注意力得分, 对齐分数) are the $e_s$ of chapter 11, "
+        "$(N, S)$; 注意力权重 are "
+        "$\\alpha_s = \\mathrm{softmax}(e)_s$, positive and summing to 1. The glossary keeps "
+        "two entries because the softmax stands between them.",
+    )
+    import numpy as np
+
+    from rnncourse.activations import softmax
+
+    e = np.random.default_rng(0).standard_normal((3, 5)) * 4  # (N, S) scores
+    alpha = softmax(e)
+    assert np.all(alpha > 0) and np.allclose(alpha.sum(axis=1), 1)

@@ -80,9 +80,7 @@ PENDING = {
     "12a": _TODO,
     "12b": _TODO,
     "A1a": _TODO,
-    "A1b": _TODO,
     "A1c": _TODO,
-    "A2": _TODO,
 }
 
 _GREEK = (
