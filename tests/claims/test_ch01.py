@@ -14,7 +14,7 @@ def test_times_are_in_the_course_map():
     quote(
         "01",
         "The [course map](00_welcome.ipynb#Course-map) in chapter 0 gives the reading and "
-        "exercise\ntimes of every chapter.",
+        "exercise times of\nevery part.",
     )
     parts = ("01a", "01b")  # the sentence stands in part 1a; the chapter has two parts
     assert all(course_map.TIMES[p][0] > 0 for p in parts)

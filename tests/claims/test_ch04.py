@@ -205,7 +205,7 @@ def test_times_are_in_the_course_map():
     quote(
         "04",
         "The [course map](00_welcome.ipynb#Course-map) in chapter 0 gives the reading and "
-        "exercise\ntimes of every chapter.",
+        "exercise\ntimes of every part.",
     )
     for part in ("04a", "04b"):  # both parts say it; each part has its own times
         reading, exercise = course_map.TIMES[part]

@@ -143,13 +143,13 @@ def test_parameter_counts_and_three_quarters():
 
 
 def test_explorer_things_to_try():
-    quote("05", "Freeze r shut (z normal) with the pulse: after $t = 0$ the candidate is 0")
+    quote("05", "Freeze r shut (z normal) with the pulse: after $t = 1$ the candidate is 0")
     quote("05", "Now freeze r open\n   and toggle again: nothing changes")
     quote("05", "Freeze z open: $h_t$ is a flat copy of $h_0$ whatever the input")
     quote("05", "block of $b_x$ set to $+50$, so it is 1")
     assert FREEZE_BIAS == 50.0
     shut = gru_gate_trace("pulse", modes={"r": "frozen shut"})
-    assert np.abs(shut.n[1:]).max() < 1e-12
+    assert np.abs(shut.n[1:]).max() < 1e-12  # row 0 is t = 1, the pulse; rows 1.. come after
     sine_after = gru_gate_trace("sine", reset_after=True)
     sine_before = gru_gate_trace("sine", reset_after=False)
     assert not np.allclose(sine_after.h, sine_before.h)

@@ -218,7 +218,7 @@ def test_times_are_in_the_course_map():
     quote(
         "06",
         "The [course map](00_welcome.ipynb#Course-map) in chapter 0 gives the reading and "
-        "exercise\ntimes of every chapter.",
+        "exercise\ntimes of every part.",
     )
     for part in ("06a", "06b"):  # both parts say it; each part has its own times
         reading, exercise = course_map.TIMES[part]
