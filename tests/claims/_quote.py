@@ -50,7 +50,8 @@ def _markdown_cells(chapter, folder):
     for path in files:
         nb = nbformat.read(path, as_version=4)
         cells += [
-            (path.name, i, _fold(c.source)) for i, c in enumerate(nb.cells)
+            (path.name, i, _fold(c.source))
+            for i, c in enumerate(nb.cells)
             if c.cell_type == "markdown"
         ]
     return ", ".join(p.name for p in files), tuple(cells)
