@@ -278,10 +278,12 @@ def table_markdown(link_prefix="", exercise_prefix="../exercises/"):
         if c.exercises:
             book = exercise_notebook(c.chapter)
             names = ", ".join(f"`{name}`" for name in c.exercises)
-            exercise = f"[{book.removesuffix('.ipynb')}]({exercise_prefix}{book}): {names}"
+            # the whole cell is the link: a link inside other text would be told apart by
+            # colour only (axe: link-in-text-block)
+            exercise = f"[{names} in {book.removesuffix('.ipynb')}]({exercise_prefix}{book})"
         reading, practice = TIMES[c.number]
         of = _siblings(c)
-        title = f"[{c.title}]({link_prefix}{c.file})" + (f" ({of})" if of else "")
+        title = f"[{c.title}" + (f" ({of})" if of else "") + f"]({link_prefix}{c.file})"
         rows.append(
             f"| {c.number} | {title} | {'; '.join(c.objectives)} "
             f"| {', '.join(c.prerequisites) or '—'} | {reading} min "
