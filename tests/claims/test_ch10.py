@@ -120,14 +120,22 @@ def _fastest(*runs, rounds=5):
     return best
 
 
-def test_lookup_is_hundreds_of_times_faster():
-    quote("10", "(at $V = 10{,}000$ the lookup is hundreds of times faster)")
-    E = np.random.default_rng(0).standard_normal((10_000, 64))  # (V, D)
-    ids = np.random.default_rng(1).integers(0, 10_000, size=(8, 25))  # (N, T)
-    product, lookup = _fastest(
-        lambda: charlm.one_hot(ids, 10_000) @ E, lambda: charlm.embedding_forward(ids, E)
+def test_lookup_does_a_vth_of_the_products_work():
+    # counted work, not a timing: a timed ratio flips under load (it fell to 89x once)
+    quote(
+        "10",
+        "(at $V = 10{,}000$ the product does 10,000 multiply-adds for every number the "
+        "lookup\ncopies)",
     )
-    assert product / lookup > 100  # about 900 measured
+    V, D, N, T = 10_000, 64, 8, 25
+    E = np.random.default_rng(0).standard_normal((V, D))  # (V, D)
+    ids = np.random.default_rng(1).integers(0, V, size=(N, T))  # (N, T)
+    X = charlm.one_hot(ids, V)
+    assert X.shape == (N, T, V)
+    np.testing.assert_array_equal(X @ E, charlm.embedding_forward(ids, E))  # the same rows
+    multiply_adds = N * T * V * D  # (N, T, V) @ (V, D)
+    copied = charlm.embedding_forward(ids, E).size  # N * T * D numbers
+    assert multiply_adds // copied == 10_000
 
 
 @pytest.fixture(scope="module")
